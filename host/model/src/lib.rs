@@ -1,0 +1,23 @@
+//! Plain data of sandtrap: events, findings and store records.
+//!
+//! Every other crate speaks these types. They serialise with serde (the
+//! replay and finding formats are their JSON form) and know nothing of
+//! wasmtime or aya, so stores, collectors and tools can share them.
+
+pub mod error;
+pub mod event;
+pub mod finding;
+pub mod ids;
+pub mod records;
+pub mod selector;
+
+pub use error::StoreError;
+pub use event::{Arg, ContainerContext, Event, ProcessContext, Value};
+pub use finding::{Detection, Finding, FindingDefinition, Severity};
+pub use ids::{entity_id, ticks_to_ns, USER_HZ};
+pub use records::*;
+pub use selector::{FieldFilter, FilterOp, Selector};
+
+/// Version of the WIT contract (`sandtrap:detector@CONTRACT_VERSION`) this
+/// build serves.
+pub const CONTRACT_VERSION: &str = "0.1.0";
