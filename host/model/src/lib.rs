@@ -4,6 +4,7 @@
 //! replay and finding formats are their JSON form) and know nothing of
 //! wasmtime or aya, so stores, collectors and tools can share them.
 
+pub mod detector;
 pub mod error;
 pub mod event;
 pub mod finding;
@@ -11,10 +12,11 @@ pub mod ids;
 pub mod records;
 pub mod selector;
 
+pub use detector::DetectorInfo;
 pub use error::StoreError;
 pub use event::{Arg, ContainerContext, Event, ProcessContext, Value};
-pub use finding::{Detection, Finding, FindingDefinition, Severity};
-pub use ids::{entity_id, ticks_to_ns, USER_HZ};
+pub use finding::{Detection, DetectorRef, Finding, FindingDefinition, Severity};
+pub use ids::{USER_HZ, entity_id, ns_to_ticks, ticks_to_ns};
 pub use records::*;
 pub use selector::{FieldFilter, FilterOp, Selector};
 

@@ -1,0 +1,76 @@
+//! Connections to denied addresses.
+//!
+//! Looks up the destination of every connect in the `ip-reputation` store
+//! (owned by another detector, opened read-only on first use) and, for a
+//! blacklisted address, reports the verdict with the domain names that
+//! resolved to it according to the DNS store.
+
+use sandtrap_sdk::prelude::*;
+use sandtrap_sdk::stores::ip_reputation::{LazyReader, ReputationStatus};
+
+struct DeniedConnect {
+    reputation: LazyReader,
+}
+
+fn severity_of(score: u8) -> Severity {
+    match score {
+        0..=3 => Severity::Low,
+        4..=6 => Severity::Medium,
+        7..=8 => Severity::High,
+        _ => Severity::Critical,
+    }
+}
+
+impl Detector for DeniedConnect {
+    fn describe() -> Description {
+        describe("denied-connect", "Connection to a denied address", "0.1.0")
+            .description("A process connected to an address the ip-reputation store blacklists.")
+            .selector(select("security_socket_connect"))
+            .uses("ip-reputation")
+            .uses("dns")
+            .finding(
+                finding("denied_connection", Severity::High)
+                    .description("Outbound connection to a blacklisted address")
+                    .mitre("Command and Control", "T1071")
+                    .fields(&["remote_addr", "remote_port", "domains", "reputation_severity", "tags"]),
+            )
+            .build()
+    }
+
+    fn init(config: &Config) -> Result<Self, String> {
+        Ok(DeniedConnect { reputation: LazyReader::new(config.get("store").unwrap_or("ip-reputation")) })
+    }
+
+    fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
+        let Some(addr) = ev.arg_str("remote_addr") else {
+            return Ok(vec![]);
+        };
+        let Some(reader) = self.reputation.get() else {
+            return Ok(vec![]); // nobody registered the store yet
+        };
+        let verdict = match reader.get(addr) {
+            Ok(v) => v,
+            Err(StoreError::NotFound) => return Ok(vec![]),
+            Err(StoreError::InvalidArgument(_)) => return Ok(vec![]), // e.g. a unix socket path
+            Err(e) => return Err(format!("ip-reputation store: {e:?}")),
+        };
+        if verdict.status != ReputationStatus::Blacklisted {
+            return Ok(vec![]);
+        }
+        let domains = match stores::get_dns_response(addr) {
+            Ok(r) => r.domains,
+            Err(_) => Vec::new(),
+        };
+        Ok(vec![
+            Detection::new()
+                .field("remote_addr", addr)
+                .field("remote_port", ev.arg_u64("remote_port").unwrap_or(0))
+                .field("domains", domains)
+                .field("reputation_severity", u64::from(verdict.severity))
+                .field("tags", verdict.tags.clone())
+                .severity(severity_of(verdict.severity)),
+        ])
+    }
+}
+
+export_detector!(DeniedConnect);

@@ -1,0 +1,57 @@
+//! The state behind the exported functions: one detector value per instance.
+
+use std::any::Any;
+use std::cell::RefCell;
+
+use crate::{BatchOutput, Config, Detection, Detector, Event, IndexedDetection, IndexedError};
+
+thread_local! {
+    // A component instance is single-threaded; this is its one detector.
+    static STATE: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+}
+
+/// `init` export: builds the detector and keeps it.
+pub fn init<T: Detector>(config: Vec<(String, String)>) -> Result<(), String> {
+    let detector = T::init(&Config::new(config))?;
+    STATE.with(|s| *s.borrow_mut() = Some(Box::new(detector)));
+    Ok(())
+}
+
+fn with<T: Detector, R>(f: impl FnOnce(&mut T) -> Result<R, String>) -> Result<R, String> {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        match s.as_mut().and_then(|b| b.downcast_mut::<T>()) {
+            Some(d) => f(d),
+            None => Err("detector called before init".to_owned()),
+        }
+    })
+}
+
+/// `on-event` export.
+pub fn on_event<T: Detector>(event: &Event) -> Result<Vec<Detection>, String> {
+    with::<T, _>(|d| d.on_event(event))
+}
+
+/// `on-batch` export: the events in order, errors kept per event.
+pub fn on_batch<T: Detector>(events: &[Event]) -> BatchOutput {
+    let mut out = BatchOutput { detections: Vec::new(), errors: Vec::new() };
+    for (i, ev) in events.iter().enumerate() {
+        let index = i as u32;
+        match with::<T, _>(|d| d.on_event(ev)) {
+            Ok(list) => out
+                .detections
+                .extend(list.into_iter().map(|detection| IndexedDetection { index, detection })),
+            Err(message) => out.errors.push(IndexedError { index, message }),
+        }
+    }
+    out
+}
+
+/// `close` export.
+pub fn close<T: Detector>() {
+    let _ = with::<T, _>(|d| {
+        d.close();
+        Ok(())
+    });
+    STATE.with(|s| *s.borrow_mut() = None);
+}

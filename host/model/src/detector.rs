@@ -1,0 +1,54 @@
+//! What a detector says about itself through `describe()`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::FindingDefinition;
+use crate::selector::Selector;
+
+/// A detector's self-description.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetectorInfo {
+    /// Stable unique id, e.g. `fileless-exec`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Version of the detector.
+    pub version: String,
+    /// What it detects.
+    pub description: String,
+    /// Events it wants.
+    pub selectors: Vec<Selector>,
+    /// Stores it cannot run without.
+    pub required_stores: Vec<String>,
+    /// Stores it uses when present.
+    pub optional_stores: Vec<String>,
+    /// The finding it produces.
+    pub finding: FindingDefinition,
+}
+
+impl DetectorInfo {
+    /// Checks what the host relies on: a usable id and selectors.
+    pub fn validate(&self) -> Result<(), String> {
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 64
+            && self.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+        if !id_ok {
+            return Err(format!(
+                "detector id {:?} must be 1-64 characters of [A-Za-z0-9._-]",
+                self.id
+            ));
+        }
+        if self.finding.name.is_empty() {
+            return Err("the finding definition has no name".into());
+        }
+        for s in &self.selectors {
+            if s.event.is_empty() {
+                return Err("a selector has an empty event name".into());
+            }
+            if let Some(f) = s.filters.iter().find(|f| f.field.is_empty()) {
+                return Err(format!("a filter of selector {:?} has an empty field name ({:?})", s.event, f.value));
+            }
+        }
+        Ok(())
+    }
+}

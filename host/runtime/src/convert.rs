@@ -1,0 +1,264 @@
+//! Conversions between the model's types and the generated WIT types.
+//!
+//! Kept in one place so the host impls read as store calls, not field
+//! shuffling, and so the mapping of the sentinel errors is written once.
+
+use sandtrap_model as m;
+
+use crate::bindings::{guest, ip_reputation as rep, types as w};
+
+pub(crate) fn store_error(e: m::StoreError) -> w::StoreError {
+    match e {
+        m::StoreError::NotFound => w::StoreError::NotFound,
+        m::StoreError::StoreUnhealthy => w::StoreError::StoreUnhealthy,
+        m::StoreError::NotImplemented => w::StoreError::NotImplemented,
+        m::StoreError::InvalidArgument(s) => w::StoreError::InvalidArgument(s),
+    }
+}
+
+pub(crate) fn value_to_wit(v: &m::Value) -> w::Value {
+    match v {
+        m::Value::Str(s) => w::Value::Str(s.clone()),
+        m::Value::Int(i) => w::Value::Int(*i),
+        m::Value::Uint(u) => w::Value::Uint(*u),
+        m::Value::Bool(b) => w::Value::Boolean(*b),
+        m::Value::Bytes(b) => w::Value::Bytes(b.clone()),
+        m::Value::StrList(l) => w::Value::StrList(l.clone()),
+    }
+}
+
+pub(crate) fn value_from_wit(v: w::Value) -> m::Value {
+    match v {
+        w::Value::Str(s) => m::Value::Str(s),
+        w::Value::Int(i) => m::Value::Int(i),
+        w::Value::Uint(u) => m::Value::Uint(u),
+        w::Value::Boolean(b) => m::Value::Bool(b),
+        w::Value::Bytes(b) => m::Value::Bytes(b),
+        w::Value::StrList(l) => m::Value::StrList(l),
+    }
+}
+
+pub(crate) fn event_to_wit(ev: &m::Event) -> w::Event {
+    let p = &ev.process;
+    w::Event {
+        seq: ev.seq,
+        timestamp: ev.timestamp,
+        name: ev.name.clone(),
+        process: w::ProcessContext {
+            entity_id: p.entity_id,
+            parent_entity_id: p.parent_entity_id,
+            pid: p.pid,
+            tid: p.tid,
+            ppid: p.ppid,
+            start_ticks: p.start_ticks,
+            comm: p.comm.clone(),
+            exe: p.exe.clone(),
+            uid: p.uid,
+            gid: p.gid,
+            cgroup_id: p.cgroup_id,
+            container_id: p.container_id.clone(),
+        },
+        args: ev
+            .args
+            .iter()
+            .map(|a| w::Field { name: a.name.clone(), value: value_to_wit(&a.value) })
+            .collect(),
+    }
+}
+
+pub(crate) fn process_to_wit(p: m::ProcessInfo) -> w::ProcessInfo {
+    w::ProcessInfo {
+        entity_id: p.entity_id,
+        parent_entity_id: p.parent_entity_id,
+        pid: p.pid,
+        ppid: p.ppid,
+        name: p.name,
+        exe: p.exe,
+        argv: p.argv,
+        start_time: p.start_time,
+        uid: p.uid,
+        gid: p.gid,
+        container_id: p.container_id,
+        exit_time: p.exit_time,
+    }
+}
+
+pub(crate) fn container_to_wit(c: m::ContainerInfo) -> w::ContainerInfo {
+    w::ContainerInfo {
+        id: c.id,
+        name: c.name,
+        image: c.image,
+        image_digest: c.image_digest,
+        runtime: c.runtime,
+        start_time: c.start_time,
+        pod: c.pod.map(|p| w::PodInfo { name: p.name, uid: p.uid, namespace: p.namespace, sandbox: p.sandbox }),
+    }
+}
+
+pub(crate) fn system_to_wit(s: m::SystemInfo) -> w::SystemInfo {
+    w::SystemInfo {
+        architecture: s.architecture,
+        kernel_release: s.kernel_release,
+        hostname: s.hostname,
+        boot_time: s.boot_time,
+        host_start_time: s.host_start_time,
+        os_name: s.os_name,
+        os_version: s.os_version,
+        os_pretty_name: s.os_pretty_name,
+        host_version: s.host_version,
+        init_namespaces: s
+            .init_namespaces
+            .into_iter()
+            .map(|n| w::NamespaceId { kind: n.kind, inode: n.inode })
+            .collect(),
+    }
+}
+
+pub(crate) fn symbol_to_wit(s: m::SymbolInfo) -> w::SymbolInfo {
+    w::SymbolInfo { name: s.name, address: s.address, module: s.module }
+}
+
+pub(crate) fn dns_to_wit(d: m::DnsResponse) -> w::DnsResponse {
+    w::DnsResponse { query: d.query, ips: d.ips, domains: d.domains }
+}
+
+pub(crate) fn health_to_wit(h: m::HealthInfo) -> w::HealthInfo {
+    w::HealthInfo {
+        status: match h.status {
+            m::HealthStatus::Unknown => w::HealthStatus::Unknown,
+            m::HealthStatus::Healthy => w::HealthStatus::Healthy,
+            m::HealthStatus::Unhealthy => w::HealthStatus::Unhealthy,
+        },
+        message: h.message,
+        last_check: h.last_check,
+    }
+}
+
+pub(crate) fn metrics_to_wit(x: m::StoreMetrics) -> w::StoreMetrics {
+    w::StoreMetrics {
+        item_count: x.item_count,
+        success_count: x.success_count,
+        error_count: x.error_count,
+        cache_hits: x.cache_hits,
+        cache_misses: x.cache_misses,
+        last_access: x.last_access,
+    }
+}
+
+pub(crate) fn metadata_to_wit(x: m::StoreMetadata) -> w::StoreMetadata {
+    w::StoreMetadata {
+        name: x.name,
+        description: x.description,
+        version: x.version,
+        writable: x.writable,
+        owner: x.owner,
+    }
+}
+
+pub(crate) fn status_to_wit(s: m::ReputationStatus) -> rep::ReputationStatus {
+    match s {
+        m::ReputationStatus::Unknown => rep::ReputationStatus::Unknown,
+        m::ReputationStatus::Clean => rep::ReputationStatus::Clean,
+        m::ReputationStatus::Suspicious => rep::ReputationStatus::Suspicious,
+        m::ReputationStatus::Blacklisted => rep::ReputationStatus::Blacklisted,
+    }
+}
+
+pub(crate) fn status_from_wit(s: rep::ReputationStatus) -> m::ReputationStatus {
+    match s {
+        rep::ReputationStatus::Unknown => m::ReputationStatus::Unknown,
+        rep::ReputationStatus::Clean => m::ReputationStatus::Clean,
+        rep::ReputationStatus::Suspicious => m::ReputationStatus::Suspicious,
+        rep::ReputationStatus::Blacklisted => m::ReputationStatus::Blacklisted,
+    }
+}
+
+pub(crate) fn reputation_to_wit(r: m::Reputation) -> rep::Reputation {
+    rep::Reputation {
+        ip: r.ip,
+        status: status_to_wit(r.status),
+        severity: r.severity,
+        tags: r.tags,
+        last_updated: r.last_updated,
+    }
+}
+
+pub(crate) fn reputation_from_wit(r: rep::Reputation) -> m::Reputation {
+    m::Reputation {
+        ip: r.ip,
+        status: status_from_wit(r.status),
+        severity: r.severity,
+        tags: r.tags,
+        last_updated: r.last_updated,
+    }
+}
+
+pub(crate) fn policy_from_wit(p: rep::ConflictPolicy) -> m::ConflictPolicy {
+    match p {
+        rep::ConflictPolicy::LastWriteWins => m::ConflictPolicy::LastWriteWins,
+        rep::ConflictPolicy::MaxSeverity => m::ConflictPolicy::MaxSeverity,
+        rep::ConflictPolicy::Priority => m::ConflictPolicy::Priority,
+    }
+}
+
+pub(crate) fn severity_from_wit(s: guest::Severity) -> m::Severity {
+    match s {
+        guest::Severity::Info => m::Severity::Info,
+        guest::Severity::Low => m::Severity::Low,
+        guest::Severity::Medium => m::Severity::Medium,
+        guest::Severity::High => m::Severity::High,
+        guest::Severity::Critical => m::Severity::Critical,
+    }
+}
+
+pub(crate) fn detection_from_wit(d: guest::Detection) -> m::Detection {
+    m::Detection {
+        fields: d
+            .fields
+            .into_iter()
+            .map(|f| m::Arg { name: f.name, value: value_from_wit(f.value) })
+            .collect(),
+        severity: d.severity.map(severity_from_wit),
+    }
+}
+
+pub(crate) fn description_from_wit(d: guest::Description) -> m::DetectorInfo {
+    m::DetectorInfo {
+        id: d.id,
+        name: d.name,
+        version: d.version,
+        description: d.description,
+        selectors: d
+            .selectors
+            .into_iter()
+            .map(|s| m::Selector {
+                event: s.event,
+                filters: s
+                    .filters
+                    .into_iter()
+                    .map(|f| m::FieldFilter {
+                        field: f.field,
+                        op: match f.op {
+                            guest::FilterOp::Equal => m::FilterOp::Equal,
+                            guest::FilterOp::NotEqual => m::FilterOp::NotEqual,
+                            guest::FilterOp::Prefix => m::FilterOp::Prefix,
+                            guest::FilterOp::Suffix => m::FilterOp::Suffix,
+                            guest::FilterOp::Contains => m::FilterOp::Contains,
+                        },
+                        value: f.value,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        required_stores: d.required_stores,
+        optional_stores: d.optional_stores,
+        finding: m::FindingDefinition {
+            name: d.finding.name,
+            description: d.finding.description,
+            severity: severity_from_wit(d.finding.severity),
+            mitre_tactic: d.finding.mitre_tactic,
+            mitre_technique: d.finding.mitre_technique,
+            fields: d.finding.fields,
+        },
+    }
+}

@@ -1,0 +1,264 @@
+//! One running detector: its instance, its limits and its fault history.
+//!
+//! An instance lives in its own `Store`. A trap (deadline, fuel, memory,
+//! stack, spent budget, guest bug) discards it; the next event gets a fresh
+//! instance from the pre-instantiated component, re-initialised with the
+//! same configuration. Too many faults in a row quarantine the detector.
+
+use std::sync::Arc;
+
+use sandtrap_model::{Detection, Event};
+use wasmtime::{Store, Trap};
+
+use crate::bindings::Detector as Bindings;
+use crate::component::DetectorComponent;
+use crate::convert;
+use crate::engine::{EPOCH_TICK, Mode, Runtime};
+use crate::error::LoadError;
+use crate::limits::Limits;
+use crate::state::{HostState, LogLine};
+
+/// Counters of one detector.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DetectorStats {
+    /// Events delivered.
+    pub events: u64,
+    /// Detections returned.
+    pub detections: u64,
+    /// Errors the detector returned (not traps).
+    pub errors: u64,
+    /// Instances lost to traps.
+    pub faults: u64,
+    /// Fresh instances made after a fault.
+    pub restarts: u64,
+    /// Log lines dropped by the rate limit.
+    pub logs_dropped: u64,
+}
+
+/// A detector fault: the instance is gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// Detector id.
+    pub detector: String,
+    /// Deadline, fuel, memory, stack overflow, budget, or the trap text.
+    pub reason: String,
+}
+
+struct Live {
+    store: Store<HostState>,
+    bindings: Bindings,
+}
+
+/// A loaded detector.
+pub struct Detector {
+    component: Arc<DetectorComponent>,
+    config: Vec<(String, String)>,
+    limits: Limits,
+    live: Option<Live>,
+    stats: DetectorStats,
+    consecutive_faults: u32,
+    quarantined: Option<String>,
+    last_fault: Option<String>,
+    captured: Vec<LogLine>,
+}
+
+pub(crate) fn new_store(rt: &Runtime, detector_id: String, limits: &Limits) -> Store<HostState> {
+    let state =
+        HostState::new(detector_id, rt.stores.clone(), rt.clock.clone(), limits.clone(), rt.log_mode);
+    let mut store = Store::new(&rt.engine, state);
+    store.limiter(|s| &mut s.limits);
+    store
+}
+
+/// Gives the next call its CPU budget.
+pub(crate) fn arm(rt: &Runtime, store: &mut Store<HostState>, limits: &Limits) {
+    match rt.mode {
+        Mode::Live => {
+            let ticks = (limits.call_deadline.as_micros() / EPOCH_TICK.as_micros()).max(1);
+            store.epoch_deadline_trap();
+            store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        }
+        Mode::Deterministic => {
+            // Fuel is always enabled in this mode, so this cannot fail.
+            let _ = store.set_fuel(limits.fuel_per_call);
+        }
+    }
+    let budget = limits.store_calls_per_event;
+    store.data_mut().store_budget = budget;
+}
+
+fn describe_trap(e: &wasmtime::Error, limits: &Limits) -> String {
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => format!("exceeded its CPU deadline of {:?}", limits.call_deadline),
+        Some(Trap::OutOfFuel) => format!("exceeded its fuel budget of {}", limits.fuel_per_call),
+        Some(Trap::StackOverflow) => "overflowed its stack".to_owned(),
+        Some(Trap::AllocationTooLarge) => {
+            format!("exceeded its memory cap of {} bytes", limits.memory_bytes)
+        }
+        _ => {
+            let text = format!("{e:#}");
+            if text.contains("memory") && text.contains("grow") {
+                format!("exceeded its memory cap of {} bytes ({text})", limits.memory_bytes)
+            } else {
+                format!("trapped: {text}")
+            }
+        }
+    }
+}
+
+impl Detector {
+    /// Instantiates and initialises `component` with `config`. A detector
+    /// whose required stores are missing or whose `init` fails is refused.
+    pub fn start(
+        rt: &Runtime,
+        component: Arc<DetectorComponent>,
+        config: Vec<(String, String)>,
+        limits: Limits,
+    ) -> Result<Self, LoadError> {
+        let info = component.info();
+        for store in &info.required_stores {
+            if !rt.stores.registry().is_available(store) {
+                return Err(LoadError::MissingStore {
+                    origin: component.origin.clone(),
+                    detector: info.id.clone(),
+                    store: store.clone(),
+                });
+            }
+        }
+        let mut d = Self {
+            component,
+            config,
+            limits,
+            live: None,
+            stats: DetectorStats::default(),
+            consecutive_faults: 0,
+            quarantined: None,
+            last_fault: None,
+            captured: Vec::new(),
+        };
+        d.live = Some(d.instantiate(rt).map_err(|message| LoadError::Init {
+            origin: d.component.origin.clone(),
+            detector: d.id().to_owned(),
+            message,
+        })?);
+        Ok(d)
+    }
+
+    fn instantiate(&mut self, rt: &Runtime) -> Result<Live, String> {
+        let mut store = new_store(rt, self.id().to_owned(), &self.limits);
+        arm(rt, &mut store, &self.limits);
+        let bindings =
+            self.component.pre.instantiate(&mut store).map_err(|e| describe_trap(&e, &self.limits))?;
+        arm(rt, &mut store, &self.limits);
+        match bindings.sandtrap_detector_guest().call_init(&mut store, &self.config) {
+            Ok(Ok(())) => Ok(Live { store, bindings }),
+            Ok(Err(msg)) => Err(msg),
+            Err(e) => Err(describe_trap(&e, &self.limits)),
+        }
+    }
+
+    /// The detector's id.
+    pub fn id(&self) -> &str {
+        &self.component.info.id
+    }
+
+    /// Its component.
+    pub fn component(&self) -> &Arc<DetectorComponent> {
+        &self.component
+    }
+
+    /// Its counters.
+    pub fn stats(&self) -> DetectorStats {
+        let mut s = self.stats.clone();
+        if let Some(live) = &self.live {
+            s.logs_dropped += live.store.data().log_limiter.dropped;
+        }
+        s
+    }
+
+    /// Why it is quarantined, if it is.
+    pub fn quarantined(&self) -> Option<&str> {
+        self.quarantined.as_deref()
+    }
+
+    /// The last fault, if any.
+    pub fn last_fault(&self) -> Option<&str> {
+        self.last_fault.as_deref()
+    }
+
+    /// Log lines captured so far (capture mode only).
+    pub fn take_logs(&mut self) -> Vec<LogLine> {
+        if let Some(live) = &mut self.live {
+            self.captured.append(&mut live.store.data_mut().logs);
+        }
+        std::mem::take(&mut self.captured)
+    }
+
+    /// Delivers one event. `Ok` holds the detections (possibly none, also
+    /// when the detector returned an error, which is counted and logged);
+    /// `Err` reports a fault that cost the instance.
+    pub fn on_event(&mut self, rt: &Runtime, ev: &Event) -> Result<Vec<Detection>, Fault> {
+        if self.quarantined.is_some() {
+            return Ok(Vec::new());
+        }
+        if self.live.is_none() {
+            match self.instantiate(rt) {
+                Ok(live) => {
+                    self.stats.restarts += 1;
+                    self.live = Some(live);
+                }
+                Err(reason) => return Err(self.fault(format!("restart failed: {reason}"))),
+            }
+        }
+        self.stats.events += 1;
+        let limits = &self.limits;
+        let live = self.live.as_mut().expect("instance present: made above");
+        arm(rt, &mut live.store, limits);
+        let wit_event = convert::event_to_wit(ev);
+        match live.bindings.sandtrap_detector_guest().call_on_event(&mut live.store, &wit_event) {
+            Ok(Ok(detections)) => {
+                self.consecutive_faults = 0;
+                self.stats.detections += detections.len() as u64;
+                Ok(detections.into_iter().map(convert::detection_from_wit).collect())
+            }
+            Ok(Err(message)) => {
+                self.consecutive_faults = 0;
+                self.stats.errors += 1;
+                tracing::warn!(detector = %self.id(), seq = ev.seq, "detector error: {message}");
+                Ok(Vec::new())
+            }
+            Err(e) => {
+                let reason = describe_trap(&e, &self.limits);
+                Err(self.fault(reason))
+            }
+        }
+    }
+
+    fn fault(&mut self, reason: String) -> Fault {
+        if let Some(mut live) = self.live.take() {
+            self.captured.append(&mut live.store.data_mut().logs);
+            self.stats.logs_dropped += live.store.data().log_limiter.dropped;
+        }
+        self.stats.faults += 1;
+        self.consecutive_faults += 1;
+        tracing::warn!(detector = %self.id(), "instance discarded: {reason}");
+        if self.consecutive_faults >= self.limits.max_consecutive_faults {
+            let why = format!("{} consecutive faults, last: {reason}", self.consecutive_faults);
+            tracing::error!(detector = %self.id(), "quarantined: {why}");
+            self.quarantined = Some(why);
+        }
+        self.last_fault = Some(reason.clone());
+        Fault { detector: self.id().to_owned(), reason }
+    }
+
+    /// Calls `close()` and drops the instance.
+    pub fn close(&mut self, rt: &Runtime) {
+        if let Some(mut live) = self.live.take() {
+            arm(rt, &mut live.store, &self.limits);
+            if let Err(e) = live.bindings.sandtrap_detector_guest().call_close(&mut live.store) {
+                tracing::warn!(detector = %self.id(), "close() failed: {}", describe_trap(&e, &self.limits));
+            }
+            self.captured.append(&mut live.store.data_mut().logs);
+        }
+    }
+}

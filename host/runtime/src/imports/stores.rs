@@ -1,0 +1,206 @@
+//! The read-only store interfaces, each a thin call into the registry.
+
+use sandtrap_stores::{
+    ContainerStore, DnsStore, KernelSymbolStore, ProcessStore, SyscallStore, SystemStore,
+};
+
+use crate::bindings::types::{
+    ContainerFilter, ContainerInfo, DnsResponse, HealthInfo, ProcessInfo, ResolvedSymbols,
+    StoreError, StoreMetadata, StoreMetrics, SymbolInfo, SystemInfo,
+};
+use crate::bindings::{
+    containers, dns, kernel_symbols, processes, registry, syscalls, system, types,
+};
+use crate::convert::{self, store_error};
+use crate::state::HostState;
+
+type Answer<T> = wasmtime::Result<Result<T, StoreError>>;
+
+/// Largest batch a guest may resolve in one call.
+const MAX_BATCH: usize = 4096;
+/// Deepest ancestry a guest may ask for.
+const MAX_ANCESTRY: u32 = 64;
+
+impl types::Host for HostState {}
+
+impl processes::Host for HostState {
+    fn get_process(&mut self, entity_id: u64) -> Answer<ProcessInfo> {
+        self.charge_store_call()?;
+        Ok(self
+            .stores
+            .registry()
+            .processes()
+            .get_process(entity_id)
+            .map(convert::process_to_wit)
+            .map_err(store_error))
+    }
+
+    fn get_child_processes(&mut self, entity_id: u64) -> Answer<Vec<ProcessInfo>> {
+        self.charge_store_call()?;
+        Ok(self
+            .stores
+            .registry()
+            .processes()
+            .get_child_processes(entity_id)
+            .map(|v| v.into_iter().map(convert::process_to_wit).collect())
+            .map_err(store_error))
+    }
+
+    fn get_ancestry(&mut self, entity_id: u64, max_depth: u32) -> Answer<Vec<ProcessInfo>> {
+        self.charge_store_call()?;
+        Ok(self
+            .stores
+            .registry()
+            .processes()
+            .get_ancestry(entity_id, max_depth.min(MAX_ANCESTRY))
+            .map(|v| v.into_iter().map(convert::process_to_wit).collect())
+            .map_err(store_error))
+    }
+}
+
+impl containers::Host for HostState {
+    fn get_container(&mut self, id: String) -> Answer<ContainerInfo> {
+        self.charge_store_call()?;
+        Ok(self
+            .stores
+            .registry()
+            .containers()
+            .get_container(&id)
+            .map(convert::container_to_wit)
+            .map_err(store_error))
+    }
+
+    fn get_container_by_name(&mut self, name: String) -> Answer<ContainerInfo> {
+        self.charge_store_call()?;
+        Ok(self
+            .stores
+            .registry()
+            .containers()
+            .get_container_by_name(&name)
+            .map(convert::container_to_wit)
+            .map_err(store_error))
+    }
+
+    fn list_containers(&mut self, filter: Option<ContainerFilter>) -> Answer<Vec<ContainerInfo>> {
+        self.charge_store_call()?;
+        let filter = filter.map(|f| sandtrap_model::ContainerFilter {
+            name: f.name,
+            image: f.image,
+            runtime: f.runtime,
+        });
+        Ok(self
+            .stores
+            .registry()
+            .containers()
+            .list_containers(filter.as_ref())
+            .map(|v| v.into_iter().map(convert::container_to_wit).collect())
+            .map_err(store_error))
+    }
+}
+
+impl system::Host for HostState {
+    fn get_system_info(&mut self) -> Answer<SystemInfo> {
+        self.charge_store_call()?;
+        Ok(self
+            .stores
+            .registry()
+            .system()
+            .get_system_info()
+            .map(convert::system_to_wit)
+            .map_err(store_error))
+    }
+}
+
+impl syscalls::Host for HostState {
+    fn get_syscall_name(&mut self, id: i32) -> Answer<String> {
+        self.charge_store_call()?;
+        Ok(self.stores.registry().syscalls().get_syscall_name(id).map_err(store_error))
+    }
+
+    fn get_syscall_id(&mut self, name: String) -> Answer<i32> {
+        self.charge_store_call()?;
+        Ok(self.stores.registry().syscalls().get_syscall_id(&name).map_err(store_error))
+    }
+}
+
+impl kernel_symbols::Host for HostState {
+    fn resolve_symbol_by_address(&mut self, address: u64) -> Answer<Vec<SymbolInfo>> {
+        self.charge_store_call()?;
+        Ok(self
+            .stores
+            .registry()
+            .kernel_symbols()
+            .resolve_symbol_by_address(address)
+            .map(|v| v.into_iter().map(convert::symbol_to_wit).collect())
+            .map_err(store_error))
+    }
+
+    fn get_symbol_address(&mut self, name: String) -> Answer<u64> {
+        self.charge_store_call()?;
+        Ok(self.stores.registry().kernel_symbols().get_symbol_address(&name).map_err(store_error))
+    }
+
+    fn resolve_symbols_batch(&mut self, addresses: Vec<u64>) -> Answer<Vec<ResolvedSymbols>> {
+        self.charge_store_call()?;
+        if addresses.len() > MAX_BATCH {
+            return Ok(Err(StoreError::InvalidArgument(format!(
+                "batch of {} addresses exceeds the limit of {MAX_BATCH}",
+                addresses.len()
+            ))));
+        }
+        Ok(self
+            .stores
+            .registry()
+            .kernel_symbols()
+            .resolve_symbols_batch(&addresses)
+            .map(|v| {
+                v.into_iter()
+                    .map(|(address, syms)| ResolvedSymbols {
+                        address,
+                        symbols: syms.into_iter().map(convert::symbol_to_wit).collect(),
+                    })
+                    .collect()
+            })
+            .map_err(store_error))
+    }
+}
+
+impl dns::Host for HostState {
+    fn get_dns_response(&mut self, query: String) -> Answer<DnsResponse> {
+        self.charge_store_call()?;
+        Ok(self
+            .stores
+            .registry()
+            .dns()
+            .get_dns_response(&query)
+            .map(convert::dns_to_wit)
+            .map_err(store_error))
+    }
+}
+
+impl registry::Host for HostState {
+    fn list_stores(&mut self) -> wasmtime::Result<Vec<String>> {
+        self.charge_store_call()?;
+        Ok(self.stores.registry().list())
+    }
+
+    fn is_available(&mut self, name: String) -> wasmtime::Result<bool> {
+        self.charge_store_call()?;
+        Ok(self.stores.registry().is_available(&name))
+    }
+
+    fn get_metadata(&mut self, name: String) -> Answer<StoreMetadata> {
+        self.charge_store_call()?;
+        Ok(self.stores.registry().get_metadata(&name).map(convert::metadata_to_wit).map_err(store_error))
+    }
+
+    fn get_health(&mut self, name: String) -> Answer<HealthInfo> {
+        self.charge_store_call()?;
+        Ok(self.stores.registry().get_health(&name).map(convert::health_to_wit).map_err(store_error))
+    }
+
+    fn get_metrics(&mut self, name: String) -> Answer<StoreMetrics> {
+        self.charge_store_call()?;
+        Ok(self.stores.registry().get_metrics(&name).map(convert::metrics_to_wit).map_err(store_error))
+    }
+}
