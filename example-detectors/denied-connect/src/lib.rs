@@ -32,13 +32,21 @@ impl Detector for DeniedConnect {
                 finding("denied_connection", Severity::High)
                     .description("Outbound connection to a blacklisted address")
                     .mitre("Command and Control", "T1071")
-                    .fields(&["remote_addr", "remote_port", "domains", "reputation_severity", "tags"]),
+                    .fields(&[
+                        "remote_addr",
+                        "remote_port",
+                        "domains",
+                        "reputation_severity",
+                        "tags",
+                    ]),
             )
             .build()
     }
 
     fn init(config: &Config) -> Result<Self, String> {
-        Ok(DeniedConnect { reputation: LazyReader::new(config.get("store").unwrap_or("ip-reputation")) })
+        Ok(DeniedConnect {
+            reputation: LazyReader::new(config.get("store").unwrap_or("ip-reputation")),
+        })
     }
 
     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {

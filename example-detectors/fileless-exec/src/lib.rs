@@ -23,7 +23,11 @@ impl Detector for FilelessExec {
         // One selector per prefix: the host drops every other exec without
         // calling into the sandbox.
         for prefix in MEMORY_PREFIXES {
-            d = d.selector(select("sched_process_exec").filter("pathname", FilterOp::Prefix, prefix));
+            d = d.selector(select("sched_process_exec").filter(
+                "pathname",
+                FilterOp::Prefix,
+                prefix,
+            ));
         }
         d.build()
     }
@@ -46,7 +50,10 @@ impl Detector for FilelessExec {
             Err(StoreError::NotFound) => Vec::new(),
             Err(e) => return Err(format!("process store: {e:?}")),
         };
-        let argv = ev.arg_list("argv").map(<[String]>::to_vec).unwrap_or_default();
+        let argv = ev
+            .arg_list("argv")
+            .map(<[String]>::to_vec)
+            .unwrap_or_default();
         Ok(vec![
             Detection::new()
                 .field("pathname", pathname)

@@ -23,7 +23,13 @@ struct Feed {
     tags: Vec<String>,
 }
 
-fn entries(ips: &[&str], status: ReputationStatus, severity: u8, tags: &[String], now: u64) -> Vec<Reputation> {
+fn entries(
+    ips: &[&str],
+    status: ReputationStatus,
+    severity: u8,
+    tags: &[String],
+    now: u64,
+) -> Vec<Reputation> {
     ips.iter()
         .map(|ip| Reputation {
             ip: (*ip).to_owned(),
@@ -68,20 +74,38 @@ impl Detector for Feed {
             .filter(|s| (1..=10).contains(s))
             .ok_or_else(|| format!("config \"severity\": {severity} is not in 1..=10"))?;
         let tags: Vec<String> = config.list("tags").into_iter().map(str::to_owned).collect();
-        let priorities = [("config", 10), ("dns", 5)]
-            .map(|(source, priority)| SourcePriority { source: source.to_owned(), priority });
+        let priorities = [("config", 10), ("dns", 5)].map(|(source, priority)| SourcePriority {
+            source: source.to_owned(),
+            priority,
+        });
         let writer = ip_reputation::register(name, policy, &priorities)
             .map_err(|e| format!("cannot register store {name:?}: {e:?}"))?;
         let now = log::now();
-        let mut list = entries(&config.list("blacklist"), ReputationStatus::Blacklisted, severity, &tags, now);
-        list.extend(entries(&config.list("suspicious"), ReputationStatus::Suspicious, severity.min(5), &tags, now));
+        let mut list = entries(
+            &config.list("blacklist"),
+            ReputationStatus::Blacklisted,
+            severity,
+            &tags,
+            now,
+        );
+        list.extend(entries(
+            &config.list("suspicious"),
+            ReputationStatus::Suspicious,
+            severity.min(5),
+            &tags,
+            now,
+        ));
         let written = writer
             .write_batch("config", &list)
             .map_err(|e| format!("config entry rejected: {e:?}"))?;
         log::info(&format!("store {name}: {written} configured entries"));
         Ok(Feed {
             writer,
-            deny_domains: config.list("deny_domains").into_iter().map(normalise).collect(),
+            deny_domains: config
+                .list("deny_domains")
+                .into_iter()
+                .map(normalise)
+                .collect(),
             severity,
             tags,
         })
@@ -111,9 +135,21 @@ impl Detector for Feed {
         let ips: Vec<&str> = response.ips.iter().map(String::as_str).collect();
         let mut tags = self.tags.clone();
         tags.push(format!("domain:{query}"));
-        let list = entries(&ips, ReputationStatus::Blacklisted, self.severity, &tags, ev.timestamp);
-        self.writer.write_batch("dns", &list).map_err(|e| format!("write failed: {e:?}"))?;
-        Ok(vec![Detection::new().field("domain", query.as_str()).field("ips", response.ips.clone())])
+        let list = entries(
+            &ips,
+            ReputationStatus::Blacklisted,
+            self.severity,
+            &tags,
+            ev.timestamp,
+        );
+        self.writer
+            .write_batch("dns", &list)
+            .map_err(|e| format!("write failed: {e:?}"))?;
+        Ok(vec![
+            Detection::new()
+                .field("domain", query.as_str())
+                .field("ips", response.ips.clone()),
+        ])
     }
 }
 

@@ -9,8 +9,20 @@ use sandtrap_sdk::prelude::*;
 
 const SHELLS: [&str; 7] = ["/sh", "/bash", "/dash", "/zsh", "/ksh", "/ash", "/busybox"];
 const SERVERS: [&str; 14] = [
-    "nginx", "apache2", "httpd", "lighttpd", "caddy", "php-fpm", "php-fpm8.2", "tomcat",
-    "mysqld", "mariadbd", "postgres", "redis-server", "mongod", "memcached",
+    "nginx",
+    "apache2",
+    "httpd",
+    "lighttpd",
+    "caddy",
+    "php-fpm",
+    "php-fpm8.2",
+    "tomcat",
+    "mysqld",
+    "mariadbd",
+    "postgres",
+    "redis-server",
+    "mongod",
+    "memcached",
 ];
 const MAX_DEPTH: u32 = 8;
 
@@ -28,7 +40,11 @@ impl Detector for WebserverShell {
                     .fields(&["shell", "argv", "service", "service_pid", "depth"]),
             );
         for shell in SHELLS {
-            d = d.selector(select("sched_process_exec").filter("pathname", FilterOp::Suffix, shell));
+            d = d.selector(select("sched_process_exec").filter(
+                "pathname",
+                FilterOp::Suffix,
+                shell,
+            ));
         }
         d.build()
     }
@@ -53,7 +69,10 @@ impl Detector for WebserverShell {
         else {
             return Ok(vec![]);
         };
-        let argv = ev.arg_list("argv").map(<[String]>::to_vec).unwrap_or_default();
+        let argv = ev
+            .arg_list("argv")
+            .map(<[String]>::to_vec)
+            .unwrap_or_default();
         Ok(vec![
             Detection::new()
                 .field("shell", ev.arg_str("pathname").unwrap_or(&ev.process.exe))

@@ -14,13 +14,21 @@ impl Config {
 
     /// The value of `key`; the last one when repeated.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A list value split on commas and whitespace, empty items dropped.
     pub fn list(&self, key: &str) -> Vec<&str> {
         self.get(key)
-            .map(|v| v.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).collect())
+            .map(|v| {
+                v.split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -28,7 +36,10 @@ impl Config {
     pub fn u64_or(&self, key: &str, default: u64) -> Result<u64, String> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => v.trim().parse().map_err(|_| format!("config {key:?}: {v:?} is not a number")),
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| format!("config {key:?}: {v:?} is not a number")),
         }
     }
 

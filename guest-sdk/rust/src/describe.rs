@@ -18,7 +18,10 @@ pub fn describe(id: &str, name: &str, version: &str) -> DescriptionBuilder {
 
 /// Selects events named `event` (`*` for all).
 pub fn select(event: &str) -> Selector {
-    Selector { event: event.to_owned(), filters: Vec::new() }
+    Selector {
+        event: event.to_owned(),
+        filters: Vec::new(),
+    }
 }
 
 /// A finding definition with a name and default severity.
@@ -36,7 +39,11 @@ pub fn finding(name: &str, severity: Severity) -> FindingDefinition {
 impl Selector {
     /// Adds a filter: `field op value`.
     pub fn filter(mut self, field: &str, op: FilterOp, value: &str) -> Self {
-        self.filters.push(FieldFilter { field: field.to_owned(), op, value: value.to_owned() });
+        self.filters.push(FieldFilter {
+            field: field.to_owned(),
+            op,
+            value: value.to_owned(),
+        });
         self
     }
 }

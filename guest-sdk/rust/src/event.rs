@@ -90,12 +90,18 @@ impl From<Vec<String>> for Value {
 impl Detection {
     /// An empty detection with the definition's severity.
     pub fn new() -> Self {
-        Detection { fields: Vec::new(), severity: None }
+        Detection {
+            fields: Vec::new(),
+            severity: None,
+        }
     }
 
     /// Adds a field.
     pub fn field(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.fields.push(Field { name: name.to_owned(), value: value.into() });
+        self.fields.push(Field {
+            name: name.to_owned(),
+            value: value.into(),
+        });
         self
     }
 

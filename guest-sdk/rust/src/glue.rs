@@ -34,13 +34,17 @@ pub fn on_event<T: Detector>(event: &Event) -> Result<Vec<Detection>, String> {
 
 /// `on-batch` export: the events in order, errors kept per event.
 pub fn on_batch<T: Detector>(events: &[Event]) -> BatchOutput {
-    let mut out = BatchOutput { detections: Vec::new(), errors: Vec::new() };
+    let mut out = BatchOutput {
+        detections: Vec::new(),
+        errors: Vec::new(),
+    };
     for (i, ev) in events.iter().enumerate() {
         let index = i as u32;
         match with::<T, _>(|d| d.on_event(ev)) {
-            Ok(list) => out
-                .detections
-                .extend(list.into_iter().map(|detection| IndexedDetection { index, detection })),
+            Ok(list) => out.detections.extend(
+                list.into_iter()
+                    .map(|detection| IndexedDetection { index, detection }),
+            ),
             Err(message) => out.errors.push(IndexedError { index, message }),
         }
     }

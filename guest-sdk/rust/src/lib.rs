@@ -50,13 +50,13 @@ pub mod bindings {
 }
 
 pub use bindings::exports::sandtrap::detector::guest::{
-    BatchOutput, Description, Detection, FieldFilter, FilterOp, FindingDefinition, IndexedDetection,
-    IndexedError, Selector, Severity,
+    BatchOutput, Description, Detection, FieldFilter, FilterOp, FindingDefinition,
+    IndexedDetection, IndexedError, Selector, Severity,
 };
 pub use bindings::sandtrap::detector::types::{
     ContainerFilter, ContainerInfo, DnsResponse, Event, Field, HealthInfo, HealthStatus, PodInfo,
-    ProcessContext, ProcessInfo, ResolvedSymbols, StoreError, StoreMetadata, StoreMetrics, SymbolInfo,
-    SystemInfo, Value,
+    ProcessContext, ProcessInfo, ResolvedSymbols, StoreError, StoreMetadata, StoreMetrics,
+    SymbolInfo, SystemInfo, Value,
 };
 pub use config::Config;
 pub use describe::{DescriptionBuilder, describe, finding, select};
@@ -109,10 +109,15 @@ macro_rules! export_detector {
             fn describe() -> $crate::Description {
                 <$ty as $crate::Detector>::describe()
             }
-            fn init(config: ::std::vec::Vec<(::std::string::String, ::std::string::String)>) -> ::std::result::Result<(), ::std::string::String> {
+            fn init(
+                config: ::std::vec::Vec<(::std::string::String, ::std::string::String)>,
+            ) -> ::std::result::Result<(), ::std::string::String> {
                 $crate::__private::init::<$ty>(config)
             }
-            fn on_event(event: $crate::Event) -> ::std::result::Result<::std::vec::Vec<$crate::Detection>, ::std::string::String> {
+            fn on_event(
+                event: $crate::Event,
+            ) -> ::std::result::Result<::std::vec::Vec<$crate::Detection>, ::std::string::String>
+            {
                 $crate::__private::on_event::<$ty>(&event)
             }
             fn on_batch(events: ::std::vec::Vec<$crate::Event>) -> $crate::BatchOutput {

@@ -37,7 +37,10 @@ pub mod ip_reputation {
     impl LazyReader {
         /// A reader of store `name`, not opened yet.
         pub fn new(name: &str) -> Self {
-            Self { name: name.to_owned(), reader: None }
+            Self {
+                name: name.to_owned(),
+                reader: None,
+            }
         }
 
         /// The reader, opening it if needed; `None` while the store does

@@ -1,1 +1,147 @@
-fn main() {}
+//! The `sandtrap` command: replay traces, test detectors, inspect components.
+//!
+//! Exit status: 0 when everything ran cleanly, 1 when some input was
+//! refused or a test failed (what was valid still ran), 2 on usage errors.
+
+mod config;
+mod inspect;
+mod load;
+mod pretty;
+mod replay;
+mod test_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// sandtrap: a runtime-security detector host with WebAssembly detectors.
+#[derive(Parser)]
+#[command(name = "sandtrap", version, about)]
+struct Cli {
+    /// Log filter (also RUST_LOG), e.g. `info` or `sandtrap_runtime=debug`.
+    #[arg(long, global = true, default_value = "warn")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run detectors over a recorded trace (JSON lines, see docs/events.md).
+    Replay {
+        /// The trace; `-` reads standard input.
+        trace: PathBuf,
+        /// Directory of detector components (*.wasm).
+        #[arg(long)]
+        detectors: PathBuf,
+        /// TOML configuration (detector config and limits).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Output format of findings.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// kallsyms file for the kernel-symbol store (default: /proc/kallsyms).
+        #[arg(long)]
+        kallsyms: Option<PathBuf>,
+        /// Directory for compiled components (default: none).
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+    },
+    /// Run scenarios against a detector with the mock host.
+    Test {
+        /// The detector component.
+        detector: PathBuf,
+        /// Scenario files (YAML, see docs/scenarios.md).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Print every finding of passing scenarios too.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Show a component's contract version, description and imports.
+    Inspect {
+        /// The component.
+        component: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Directory for compiled components (default: none).
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+    },
+}
+
+/// Finding output formats.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Format {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable, with the process ancestry drawn as a tree.
+    Pretty,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Replay {
+            trace,
+            detectors,
+            config,
+            format,
+            kallsyms,
+            cache_dir,
+        } => replay::run(&replay::Args {
+            trace,
+            detectors,
+            config,
+            format,
+            kallsyms,
+            cache_dir,
+        }),
+        Command::Test {
+            detector,
+            scenarios,
+            verbose,
+        } => test_cmd::run(&detector, &scenarios, verbose),
+        Command::Inspect {
+            component,
+            json,
+            cache_dir,
+        } => inspect::run(&component, json, cache_dir),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("sandtrap: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -31,7 +31,10 @@ impl DetectorInfo {
     pub fn validate(&self) -> Result<(), String> {
         let id_ok = !self.id.is_empty()
             && self.id.len() <= 64
-            && self.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
         if !id_ok {
             return Err(format!(
                 "detector id {:?} must be 1-64 characters of [A-Za-z0-9._-]",
@@ -46,7 +49,10 @@ impl DetectorInfo {
                 return Err("a selector has an empty event name".into());
             }
             if let Some(f) = s.filters.iter().find(|f| f.field.is_empty()) {
-                return Err(format!("a filter of selector {:?} has an empty field name ({:?})", s.event, f.value));
+                return Err(format!(
+                    "a filter of selector {:?} has an empty field name ({:?})",
+                    s.event, f.value
+                ));
             }
         }
         Ok(())

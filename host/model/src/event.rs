@@ -17,7 +17,8 @@ pub struct Event {
     /// Position in the stream; assigned by the host when absent.
     #[serde(default)]
     pub seq: u64,
-    /// Nanoseconds since the Unix epoch.
+    /// Nanoseconds since the Unix epoch; the host's clock when absent.
+    #[serde(default)]
     pub timestamp: u64,
     /// Tracee-style event name, e.g. `sched_process_exec`.
     pub name: String,
@@ -108,7 +109,10 @@ pub struct Arg {
 impl Arg {
     /// Shorthand constructor.
     pub fn new(name: impl Into<String>, value: impl Into<Value>) -> Self {
-        Self { name: name.into(), value: value.into() }
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -166,7 +170,11 @@ impl From<u32> for Value {
 }
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
-        if v >= 0 { Value::Uint(v as u64) } else { Value::Int(v) }
+        if v >= 0 {
+            Value::Uint(v as u64)
+        } else {
+            Value::Int(v)
+        }
     }
 }
 impl From<bool> for Value {
@@ -191,7 +199,10 @@ impl Serialize for Value {
             Value::Bytes(v) => {
                 use base64::Engine as _;
                 let mut m = s.serialize_map(Some(1))?;
-                m.serialize_entry("base64", &base64::engine::general_purpose::STANDARD.encode(v))?;
+                m.serialize_entry(
+                    "base64",
+                    &base64::engine::general_purpose::STANDARD.encode(v),
+                )?;
                 m.end()
             }
         }
@@ -222,7 +233,9 @@ impl<'de> Deserialize<'de> for Value {
                 Ok(Value::from(v))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-                Err(E::custom(format!("floating-point value {v} is not supported; use an integer")))
+                Err(E::custom(format!(
+                    "floating-point value {v} is not supported; use an integer"
+                )))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
                 let mut out = Vec::new();
@@ -238,7 +251,9 @@ impl<'de> Deserialize<'de> for Value {
                     Some("base64") => {
                         let text: String = map.next_value()?;
                         if map.next_key::<String>()?.is_some() {
-                            return Err(de::Error::custom("a bytes value has only the key \"base64\""));
+                            return Err(de::Error::custom(
+                                "a bytes value has only the key \"base64\"",
+                            ));
                         }
                         base64::engine::general_purpose::STANDARD
                             .decode(text.as_bytes())
@@ -312,11 +327,15 @@ mod tests {
 
     #[test]
     fn refuses_unknown_fields_and_floats() {
-        let err = serde_json::from_str::<Event>(r#"{"timestamp":1,"name":"x","arg":{}}"#).unwrap_err();
+        let err =
+            serde_json::from_str::<Event>(r#"{"timestamp":1,"name":"x","arg":{}}"#).unwrap_err();
         assert!(err.to_string().contains("unknown field `arg`"), "{err}");
-        let err = serde_json::from_str::<Event>(r#"{"timestamp":1,"name":"x","args":{"a":1.5}}"#).unwrap_err();
+        let err = serde_json::from_str::<Event>(r#"{"timestamp":1,"name":"x","args":{"a":1.5}}"#)
+            .unwrap_err();
         assert!(err.to_string().contains("floating-point"), "{err}");
-        let err = serde_json::from_str::<Event>(r#"{"timestamp":1,"name":"x","args":{"a":1,"a":2}}"#).unwrap_err();
+        let err =
+            serde_json::from_str::<Event>(r#"{"timestamp":1,"name":"x","args":{"a":1,"a":2}}"#)
+                .unwrap_err();
         assert!(err.to_string().contains("duplicate argument"), "{err}");
     }
 }

@@ -6,7 +6,9 @@ use crate::event::{Arg, Event};
 use crate::records::{ContainerInfo, ProcessInfo};
 
 /// Severity of a finding.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Informational.

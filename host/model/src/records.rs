@@ -237,7 +237,9 @@ pub struct StoreMetadata {
 }
 
 /// Reputation verdict of an address.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ReputationStatus {
     /// No verdict.

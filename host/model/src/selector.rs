@@ -106,13 +106,24 @@ mod tests {
             seq: 0,
             timestamp: 0,
             name: "sched_process_exec".into(),
-            process: crate::ProcessContext { comm: "sh".into(), uid: 0, ..Default::default() },
-            args: vec![Arg::new("pathname", path), Arg::new("argv", vec!["a".to_string(), "b".to_string()])],
+            process: crate::ProcessContext {
+                comm: "sh".into(),
+                uid: 0,
+                ..Default::default()
+            },
+            args: vec![
+                Arg::new("pathname", path),
+                Arg::new("argv", vec!["a".to_string(), "b".to_string()]),
+            ],
         }
     }
 
     fn filter(field: &str, op: FilterOp, value: &str) -> FieldFilter {
-        FieldFilter { field: field.into(), op, value: value.into() }
+        FieldFilter {
+            field: field.into(),
+            op,
+            value: value.into(),
+        }
     }
 
     #[test]
@@ -126,7 +137,10 @@ mod tests {
         let mut other = exec("/dev/shm/x");
         other.name = "openat".into();
         assert!(!s.matches(&other));
-        let all = Selector { event: "*".into(), filters: vec![] };
+        let all = Selector {
+            event: "*".into(),
+            filters: vec![],
+        };
         assert!(all.matches(&other));
     }
 

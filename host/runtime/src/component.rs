@@ -42,9 +42,14 @@ impl DetectorComponent {
         let pre = rt
             .linker
             .instantiate_pre(&component)
-            .map_err(|e| LoadError::Link { origin: origin.to_owned(), message: format!("{e:#}") })?;
-        let pre = DetectorPre::new(pre)
-            .map_err(|e| LoadError::Link { origin: origin.to_owned(), message: format!("{e:#}") })?;
+            .map_err(|e| LoadError::Link {
+                origin: origin.to_owned(),
+                message: format!("{e:#}"),
+            })?;
+        let pre = DetectorPre::new(pre).map_err(|e| LoadError::Link {
+            origin: origin.to_owned(),
+            message: format!("{e:#}"),
+        })?;
         let info = describe(rt, origin, &pre)?;
         Ok(Arc::new(Self {
             origin: origin.to_owned(),
@@ -103,11 +108,19 @@ impl DetectorComponent {
 /// The version of `sandtrap:detector` a component was built against, if it
 /// is one this host can serve. Versions 0.x are compatible within a minor
 /// version, others within a major version, as semver prescribes.
-fn check_contract(origin: &str, imports: &[String], exports: &[String]) -> Result<String, LoadError> {
+fn check_contract(
+    origin: &str,
+    imports: &[String],
+    exports: &[String],
+) -> Result<String, LoadError> {
     let Some(version) = exports.iter().find_map(|n| n.strip_prefix(GUEST)) else {
         return Err(LoadError::NotADetector {
             origin: origin.to_owned(),
-            exports: if exports.is_empty() { "none".into() } else { exports.join(", ") },
+            exports: if exports.is_empty() {
+                "none".into()
+            } else {
+                exports.join(", ")
+            },
         });
     };
     let mismatch = |found: &str| LoadError::ContractMismatch {
@@ -140,11 +153,20 @@ fn compatible(a: &str, b: &str) -> bool {
     }
 }
 
-fn describe(rt: &Runtime, origin: &str, pre: &DetectorPre<HostState>) -> Result<DetectorInfo, LoadError> {
-    let fail = |message: String| LoadError::Describe { origin: origin.to_owned(), message };
+fn describe(
+    rt: &Runtime,
+    origin: &str,
+    pre: &DetectorPre<HostState>,
+) -> Result<DetectorInfo, LoadError> {
+    let fail = |message: String| LoadError::Describe {
+        origin: origin.to_owned(),
+        message,
+    };
     let mut store = crate::detector::new_store(rt, origin.to_owned(), &Limits::default());
     crate::detector::arm(rt, &mut store, &Limits::default());
-    let instance = pre.instantiate(&mut store).map_err(|e| fail(format!("{e:#}")))?;
+    let instance = pre
+        .instantiate(&mut store)
+        .map_err(|e| fail(format!("{e:#}")))?;
     crate::detector::arm(rt, &mut store, &Limits::default());
     let desc = instance
         .sandtrap_detector_guest()
@@ -172,9 +194,13 @@ mod tests {
 
     #[test]
     fn contract_errors_name_both_versions() {
-        let err = check_contract("x.wasm", &[], &["sandtrap:detector/guest@0.2.0".into()]).unwrap_err();
+        let err =
+            check_contract("x.wasm", &[], &["sandtrap:detector/guest@0.2.0".into()]).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("x.wasm") && text.contains("@0.2.0") && text.contains("@0.1.0"), "{text}");
+        assert!(
+            text.contains("x.wasm") && text.contains("@0.2.0") && text.contains("@0.1.0"),
+            "{text}"
+        );
         let err = check_contract("y.wasm", &[], &["wasi:cli/run@0.2.0".into()]).unwrap_err();
         assert!(err.to_string().contains("not a sandtrap detector"), "{err}");
         let err = check_contract(

@@ -61,7 +61,10 @@ pub(crate) fn event_to_wit(ev: &m::Event) -> w::Event {
         args: ev
             .args
             .iter()
-            .map(|a| w::Field { name: a.name.clone(), value: value_to_wit(&a.value) })
+            .map(|a| w::Field {
+                name: a.name.clone(),
+                value: value_to_wit(&a.value),
+            })
             .collect(),
     }
 }
@@ -91,7 +94,12 @@ pub(crate) fn container_to_wit(c: m::ContainerInfo) -> w::ContainerInfo {
         image_digest: c.image_digest,
         runtime: c.runtime,
         start_time: c.start_time,
-        pod: c.pod.map(|p| w::PodInfo { name: p.name, uid: p.uid, namespace: p.namespace, sandbox: p.sandbox }),
+        pod: c.pod.map(|p| w::PodInfo {
+            name: p.name,
+            uid: p.uid,
+            namespace: p.namespace,
+            sandbox: p.sandbox,
+        }),
     }
 }
 
@@ -109,17 +117,28 @@ pub(crate) fn system_to_wit(s: m::SystemInfo) -> w::SystemInfo {
         init_namespaces: s
             .init_namespaces
             .into_iter()
-            .map(|n| w::NamespaceId { kind: n.kind, inode: n.inode })
+            .map(|n| w::NamespaceId {
+                kind: n.kind,
+                inode: n.inode,
+            })
             .collect(),
     }
 }
 
 pub(crate) fn symbol_to_wit(s: m::SymbolInfo) -> w::SymbolInfo {
-    w::SymbolInfo { name: s.name, address: s.address, module: s.module }
+    w::SymbolInfo {
+        name: s.name,
+        address: s.address,
+        module: s.module,
+    }
 }
 
 pub(crate) fn dns_to_wit(d: m::DnsResponse) -> w::DnsResponse {
-    w::DnsResponse { query: d.query, ips: d.ips, domains: d.domains }
+    w::DnsResponse {
+        query: d.query,
+        ips: d.ips,
+        domains: d.domains,
+    }
 }
 
 pub(crate) fn health_to_wit(h: m::HealthInfo) -> w::HealthInfo {
@@ -216,7 +235,10 @@ pub(crate) fn detection_from_wit(d: guest::Detection) -> m::Detection {
         fields: d
             .fields
             .into_iter()
-            .map(|f| m::Arg { name: f.name, value: value_from_wit(f.value) })
+            .map(|f| m::Arg {
+                name: f.name,
+                value: value_from_wit(f.value),
+            })
             .collect(),
         severity: d.severity.map(severity_from_wit),
     }

@@ -63,8 +63,13 @@ pub struct Detector {
 }
 
 pub(crate) fn new_store(rt: &Runtime, detector_id: String, limits: &Limits) -> Store<HostState> {
-    let state =
-        HostState::new(detector_id, rt.stores.clone(), rt.clock.clone(), limits.clone(), rt.log_mode);
+    let state = HostState::new(
+        detector_id,
+        rt.stores.clone(),
+        rt.clock.clone(),
+        limits.clone(),
+        rt.log_mode,
+    );
     let mut store = Store::new(&rt.engine, state);
     store.limiter(|s| &mut s.limits);
     store
@@ -98,7 +103,10 @@ fn describe_trap(e: &wasmtime::Error, limits: &Limits) -> String {
         _ => {
             let text = format!("{e:#}");
             if text.contains("memory") && text.contains("grow") {
-                format!("exceeded its memory cap of {} bytes ({text})", limits.memory_bytes)
+                format!(
+                    "exceeded its memory cap of {} bytes ({text})",
+                    limits.memory_bytes
+                )
             } else {
                 format!("trapped: {text}")
             }
@@ -147,10 +155,16 @@ impl Detector {
     fn instantiate(&mut self, rt: &Runtime) -> Result<Live, String> {
         let mut store = new_store(rt, self.id().to_owned(), &self.limits);
         arm(rt, &mut store, &self.limits);
-        let bindings =
-            self.component.pre.instantiate(&mut store).map_err(|e| describe_trap(&e, &self.limits))?;
+        let bindings = self
+            .component
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| describe_trap(&e, &self.limits))?;
         arm(rt, &mut store, &self.limits);
-        match bindings.sandtrap_detector_guest().call_init(&mut store, &self.config) {
+        match bindings
+            .sandtrap_detector_guest()
+            .call_init(&mut store, &self.config)
+        {
             Ok(Ok(())) => Ok(Live { store, bindings }),
             Ok(Err(msg)) => Err(msg),
             Err(e) => Err(describe_trap(&e, &self.limits)),
@@ -215,11 +229,18 @@ impl Detector {
         let live = self.live.as_mut().expect("instance present: made above");
         arm(rt, &mut live.store, limits);
         let wit_event = convert::event_to_wit(ev);
-        match live.bindings.sandtrap_detector_guest().call_on_event(&mut live.store, &wit_event) {
+        match live
+            .bindings
+            .sandtrap_detector_guest()
+            .call_on_event(&mut live.store, &wit_event)
+        {
             Ok(Ok(detections)) => {
                 self.consecutive_faults = 0;
                 self.stats.detections += detections.len() as u64;
-                Ok(detections.into_iter().map(convert::detection_from_wit).collect())
+                Ok(detections
+                    .into_iter()
+                    .map(convert::detection_from_wit)
+                    .collect())
             }
             Ok(Err(message)) => {
                 self.consecutive_faults = 0;
@@ -243,19 +264,29 @@ impl Detector {
         self.consecutive_faults += 1;
         tracing::warn!(detector = %self.id(), "instance discarded: {reason}");
         if self.consecutive_faults >= self.limits.max_consecutive_faults {
-            let why = format!("{} consecutive faults, last: {reason}", self.consecutive_faults);
+            let why = format!(
+                "{} consecutive faults, last: {reason}",
+                self.consecutive_faults
+            );
             tracing::error!(detector = %self.id(), "quarantined: {why}");
             self.quarantined = Some(why);
         }
         self.last_fault = Some(reason.clone());
-        Fault { detector: self.id().to_owned(), reason }
+        Fault {
+            detector: self.id().to_owned(),
+            reason,
+        }
     }
 
     /// Calls `close()` and drops the instance.
     pub fn close(&mut self, rt: &Runtime) {
         if let Some(mut live) = self.live.take() {
             arm(rt, &mut live.store, &self.limits);
-            if let Err(e) = live.bindings.sandtrap_detector_guest().call_close(&mut live.store) {
+            if let Err(e) = live
+                .bindings
+                .sandtrap_detector_guest()
+                .call_close(&mut live.store)
+            {
                 tracing::warn!(detector = %self.id(), "close() failed: {}", describe_trap(&e, &self.limits));
             }
             self.captured.append(&mut live.store.data_mut().logs);

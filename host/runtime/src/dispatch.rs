@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use sandtrap_model::{DetectorRef, Event, Finding};
-use sandtrap_stores::{ContainerStore, ProcessStore};
 
 use crate::detector::{Detector, Fault};
 use crate::engine::Runtime;
@@ -82,7 +81,13 @@ impl Dispatcher {
         self.by_event.clear();
         self.wildcard.clear();
         for (i, d) in self.detectors.iter().enumerate() {
-            let mut names: Vec<&str> = d.component().info().selectors.iter().map(|s| s.event.as_str()).collect();
+            let mut names: Vec<&str> = d
+                .component()
+                .info()
+                .selectors
+                .iter()
+                .map(|s| s.event.as_str())
+                .collect();
             names.sort_unstable();
             names.dedup();
             for name in names {
@@ -121,6 +126,9 @@ impl Dispatcher {
             ev.seq = self.next_seq;
         }
         self.next_seq = self.next_seq.max(ev.seq.saturating_add(1));
+        if ev.timestamp == 0 {
+            ev.timestamp = self.rt.stores().clock().now_ns();
+        }
         self.stats.events += 1;
         // Stores see the event before any detector does, so a detector that
         // looks up the process of this very exec finds it.
@@ -131,7 +139,13 @@ impl Dispatcher {
         let mut selected = false;
         for &i in candidates {
             let d = &mut self.detectors[i];
-            if !d.component().info().selectors.iter().any(|s| s.matches(&ev)) {
+            if !d
+                .component()
+                .info()
+                .selectors
+                .iter()
+                .any(|s| s.matches(&ev))
+            {
                 continue;
             }
             selected = true;
@@ -179,11 +193,18 @@ fn enrich(rt: &Runtime, d: &Detector, ev: &Event, det: sandtrap_model::Detection
     let container = if ev.process.container_id.is_empty() {
         None
     } else {
-        registry.containers().get_container(&ev.process.container_id).ok()
+        registry
+            .containers()
+            .get_container(&ev.process.container_id)
+            .ok()
     };
     Finding {
         timestamp: ev.timestamp,
-        detector: DetectorRef { id: info.id.clone(), name: info.name.clone(), version: info.version.clone() },
+        detector: DetectorRef {
+            id: info.id.clone(),
+            name: info.name.clone(),
+            version: info.version.clone(),
+        },
         severity: det.severity.unwrap_or(info.finding.severity),
         definition: info.finding.clone(),
         fields: det.fields,

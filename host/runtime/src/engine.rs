@@ -73,7 +73,8 @@ impl RuntimeBuilder {
         };
         let engine = Engine::new(&config).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
-        crate::imports::add_to_linker(&mut linker).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        crate::imports::add_to_linker(&mut linker)
+            .map_err(|e| LoadError::Engine(format!("{e:#}")))?;
         let ticker = (self.mode == Mode::Live).then(|| EpochTicker::start(engine.clone()));
         Ok(Runtime {
             engine,
@@ -110,7 +111,12 @@ pub(crate) struct Compiled {
 impl Runtime {
     /// Starts a builder with the defaults: live mode, no cache, logs to tracing.
     pub fn builder() -> RuntimeBuilder {
-        RuntimeBuilder { mode: Mode::Live, cache_dir: None, log_mode: LogMode::Tracing, clock: None }
+        RuntimeBuilder {
+            mode: Mode::Live,
+            cache_dir: None,
+            log_mode: LogMode::Tracing,
+            clock: None,
+        }
     }
 
     /// The stores detectors read.
@@ -130,15 +136,25 @@ impl Runtime {
         if let Some(path) = &cache_path
             && let Some(component) = crate::cache::load(&self.engine, path)
         {
-            return Ok(Compiled { component, compile_time: start.elapsed(), from_cache: true });
+            return Ok(Compiled {
+                component,
+                compile_time: start.elapsed(),
+                from_cache: true,
+            });
         }
-        let component = Component::from_binary(&self.engine, bytes).map_err(|e| {
-            LoadError::NotAComponent { origin: origin.to_owned(), message: format!("{e:#}") }
-        })?;
+        let component =
+            Component::from_binary(&self.engine, bytes).map_err(|e| LoadError::NotAComponent {
+                origin: origin.to_owned(),
+                message: format!("{e:#}"),
+            })?;
         if let Some(path) = &cache_path {
             crate::cache::store(&component, path);
         }
-        Ok(Compiled { component, compile_time: start.elapsed(), from_cache: false })
+        Ok(Compiled {
+            component,
+            compile_time: start.elapsed(),
+            from_cache: false,
+        })
     }
 
     fn cache_path(&self, dir: &Path, bytes: &[u8]) -> PathBuf {

@@ -22,7 +22,9 @@ pub enum LoadError {
         message: String,
     },
     /// The component does not export the detector interface.
-    #[error("{origin}: not a sandtrap detector: it exports no `sandtrap:detector/guest` interface (exports: {exports})")]
+    #[error(
+        "{origin}: not a sandtrap detector: it exports no `sandtrap:detector/guest` interface (exports: {exports})"
+    )]
     NotADetector {
         /// File or name.
         origin: String,
@@ -30,7 +32,9 @@ pub enum LoadError {
         exports: String,
     },
     /// Built against an incompatible contract version.
-    #[error("{origin}: built against contract sandtrap:detector@{found}, but this host serves sandtrap:detector@{expected}")]
+    #[error(
+        "{origin}: built against contract sandtrap:detector@{found}, but this host serves sandtrap:detector@{expected}"
+    )]
     ContractMismatch {
         /// File or name.
         origin: String,
@@ -76,7 +80,9 @@ pub enum LoadError {
         message: String,
     },
     /// Another loaded detector already has this id.
-    #[error("detector {detector} ({origin}): a detector with this id is already loaded from {other}")]
+    #[error(
+        "detector {detector} ({origin}): a detector with this id is already loaded from {other}"
+    )]
     DuplicateId {
         /// File or name.
         origin: String,

@@ -66,7 +66,12 @@ pub(crate) struct RateLimiter {
 
 impl RateLimiter {
     pub(crate) fn new(rate: u32) -> Self {
-        Self { rate, tokens: rate, window_start: 0, dropped: 0 }
+        Self {
+            rate,
+            tokens: rate,
+            window_start: 0,
+            dropped: 0,
+        }
     }
 
     /// Takes one token at time `now_ns`; false (and counted) when empty.
@@ -101,7 +106,8 @@ mod tests {
 
     #[test]
     fn limits_parse_from_toml_shape() {
-        let l: Limits = serde_json::from_str(r#"{"memory_bytes": 1048576, "call_deadline": 5}"#).unwrap();
+        let l: Limits =
+            serde_json::from_str(r#"{"memory_bytes": 1048576, "call_deadline": 5}"#).unwrap();
         assert_eq!(l.memory_bytes, 1 << 20);
         assert_eq!(l.call_deadline, Duration::from_millis(5));
         assert_eq!(l.max_handles, Limits::default().max_handles);

@@ -49,7 +49,11 @@ pub(crate) fn parse(path: &str) -> Option<CgroupMatch> {
     for (i, comp) in comps.iter().enumerate().rev() {
         match classify(comp, &comps[..i]) {
             Component::Container(runtime, id) => {
-                return Some(CgroupMatch { runtime, id, leaf: i + 1 == comps.len() });
+                return Some(CgroupMatch {
+                    runtime,
+                    id,
+                    leaf: i + 1 == comps.len(),
+                });
             }
             Component::Monitor => return None,
             Component::Other => {}
@@ -112,12 +116,21 @@ mod tests {
     fn recognises_every_runtime_layout() {
         use Runtime::*;
         let cases: Vec<(String, Option<(Runtime, &str)>)> = vec![
-            (format!("/system.slice/docker-{ID}.scope"), Some((Docker, ID))),
+            (
+                format!("/system.slice/docker-{ID}.scope"),
+                Some((Docker, ID)),
+            ),
             (format!("/docker/{ID}"), Some((Docker, ID))),
             (format!("/docker/{ID}/init"), Some((Docker, ID))),
             (format!("/docker/{ID}/docker/{ID2}"), Some((Docker, ID2))),
-            (format!("/system.slice/cri-containerd-{ID}.scope"), Some((Containerd, ID))),
-            (format!("/kubepods/besteffort/pod1234-abcd/{ID}"), Some((Containerd, ID))),
+            (
+                format!("/system.slice/cri-containerd-{ID}.scope"),
+                Some((Containerd, ID)),
+            ),
+            (
+                format!("/kubepods/besteffort/pod1234-abcd/{ID}"),
+                Some((Containerd, ID)),
+            ),
             (
                 format!(
                     "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod12_34.slice/cri-containerd-{ID}.scope"
@@ -125,19 +138,35 @@ mod tests {
                 Some((Containerd, ID)),
             ),
             (
-                format!("/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podx.slice/crio-{ID}.scope"),
+                format!(
+                    "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podx.slice/crio-{ID}.scope"
+                ),
                 Some((Crio, ID)),
             ),
             (format!("/system.slice/crio-{ID}.scope"), Some((Crio, ID))),
-            (format!("/machine.slice/libpod-{ID}.scope"), Some((Podman, ID))),
-            (format!("/machine.slice/libpod-{ID}.scope/container"), Some((Podman, ID))),
             (
-                format!("/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-{ID}.scope"),
+                format!("/machine.slice/libpod-{ID}.scope"),
+                Some((Podman, ID)),
+            ),
+            (
+                format!("/machine.slice/libpod-{ID}.scope/container"),
+                Some((Podman, ID)),
+            ),
+            (
+                format!(
+                    "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-{ID}.scope"
+                ),
                 Some((Podman, ID)),
             ),
             (format!("/libpod_parent/libpod-{ID}"), Some((Podman, ID))),
-            (format!("/system.slice/nerdctl-{ID}.scope"), Some((Containerd, ID))),
-            (format!("/system.slice/docker-{}.scope", ID.to_uppercase()), Some((Docker, ID))),
+            (
+                format!("/system.slice/nerdctl-{ID}.scope"),
+                Some((Containerd, ID)),
+            ),
+            (
+                format!("/system.slice/docker-{}.scope", ID.to_uppercase()),
+                Some((Docker, ID)),
+            ),
         ];
         for (path, want) in cases {
             let got = parse_cgroup_path(&path);
@@ -201,6 +230,9 @@ mod tests {
         for p in odd {
             let _ = parse_cgroup_path(&p);
         }
-        assert_eq!(parse_cgroup_path(&format!("/docker/{}", "é".repeat(32))), None);
+        assert_eq!(
+            parse_cgroup_path(&format!("/docker/{}", "é".repeat(32))),
+            None
+        );
     }
 }

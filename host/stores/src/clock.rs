@@ -36,7 +36,9 @@ pub struct FixedClock {
 impl FixedClock {
     /// A clock standing at `now_ns`.
     pub fn new(now_ns: u64) -> Self {
-        Self { now: AtomicU64::new(now_ns) }
+        Self {
+            now: AtomicU64::new(now_ns),
+        }
     }
 
     /// Moves the clock to `now_ns` (backwards too).
@@ -49,7 +51,9 @@ impl FixedClock {
         // fetch_update never fails with a closure that always returns Some.
         let _ = self
             .now
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| Some(t.saturating_add(delta_ns)));
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| {
+                Some(t.saturating_add(delta_ns))
+            });
     }
 }
 

@@ -76,8 +76,18 @@ pub(crate) fn normalize_id(id: &str) -> Option<String> {
 
 impl Containers {
     /// An empty store of at most `capacity` containers (at least 1).
-    pub fn new(capacity: usize, clock: Arc<dyn Clock>, enricher: Option<Arc<dyn ContainerEnricher>>) -> Self {
-        Self { inner: RwLock::default(), capacity: capacity.max(1), enricher, clock, counters: Counters::default() }
+    pub fn new(
+        capacity: usize,
+        clock: Arc<dyn Clock>,
+        enricher: Option<Arc<dyn ContainerEnricher>>,
+    ) -> Self {
+        Self {
+            inner: RwLock::default(),
+            capacity: capacity.max(1),
+            enricher,
+            clock,
+            counters: Counters::default(),
+        }
     }
 
     /// Containers held now.
@@ -97,18 +107,30 @@ impl Containers {
 
     /// Adds or replaces a container. The id must be 64 hex digits.
     pub fn upsert(&self, info: ContainerInfo) -> Result<(), StoreError> {
-        let id = normalize_id(&info.id)
-            .ok_or_else(|| StoreError::InvalidArgument(format!("container id {:?} is not 64 hex digits", bounded(&info.id, 80))))?;
-        self.inner.write().put(ContainerInfo { id, ..clean(info) }, self.capacity);
+        let id = normalize_id(&info.id).ok_or_else(|| {
+            StoreError::InvalidArgument(format!(
+                "container id {:?} is not 64 hex digits",
+                bounded(&info.id, 80)
+            ))
+        })?;
+        self.inner
+            .write()
+            .put(ContainerInfo { id, ..clean(info) }, self.capacity);
         Ok(())
     }
 
     /// Changes the container `id` with `f`, creating a bare record first
     /// when it is unknown. Returns false for an invalid id.
     pub(crate) fn update_with(&self, id: &str, f: impl FnOnce(&mut ContainerInfo)) -> bool {
-        let Some(id) = normalize_id(id) else { return false };
+        let Some(id) = normalize_id(id) else {
+            return false;
+        };
         let mut inner = self.inner.write();
-        let mut info = inner.by_id.get(&id).map(|s| s.info.clone()).unwrap_or_default();
+        let mut info = inner
+            .by_id
+            .get(&id)
+            .map(|s| s.info.clone())
+            .unwrap_or_default();
         f(&mut info);
         info.id = id;
         inner.put(clean(info), self.capacity);
@@ -169,7 +191,12 @@ fn fill(field: &mut String, value: &str) {
 
 /// Bounds the free-text fields of outside input.
 fn clean(mut c: ContainerInfo) -> ContainerInfo {
-    for s in [&mut c.name, &mut c.image, &mut c.image_digest, &mut c.runtime] {
+    for s in [
+        &mut c.name,
+        &mut c.image,
+        &mut c.image_digest,
+        &mut c.runtime,
+    ] {
         if s.len() > MAX_TEXT {
             *s = bounded(s, MAX_TEXT);
         }
@@ -199,7 +226,13 @@ impl Inner {
         if !info.name.is_empty() {
             self.by_name.insert(info.name.clone(), id.clone());
         }
-        self.by_id.insert(id, Slot { info, written: self.seq });
+        self.by_id.insert(
+            id,
+            Slot {
+                info,
+                written: self.seq,
+            },
+        );
     }
 
     fn remove(&mut self, id: &str) -> Option<ContainerInfo> {
@@ -224,10 +257,15 @@ impl Inner {
         if let Some(s) = self.by_id.get(&key) {
             return Ok(s.info.clone());
         }
-        let mut matches = self.by_id.range(key.clone()..).take_while(|(k, _)| k.starts_with(&key));
+        let mut matches = self
+            .by_id
+            .range(key.clone()..)
+            .take_while(|(k, _)| k.starts_with(&key));
         match (matches.next(), matches.next()) {
             (Some((_, s)), None) => Ok(s.info.clone()),
-            (Some(_), Some(_)) => Err(StoreError::InvalidArgument(format!("container id prefix {key} is ambiguous"))),
+            (Some(_), Some(_)) => Err(StoreError::InvalidArgument(format!(
+                "container id prefix {key} is ambiguous"
+            ))),
             (None, _) => Err(StoreError::NotFound),
         }
     }
@@ -239,7 +277,10 @@ impl DataStore for Containers {
     }
 
     fn metadata(&self) -> StoreMetadata {
-        builtin_metadata("container", "Containers by id and name, with runtime and pod")
+        builtin_metadata(
+            "container",
+            "Containers by id and name, with runtime and pod",
+        )
     }
 
     fn health(&self) -> HealthInfo {
@@ -274,7 +315,10 @@ impl ContainerStore for Containers {
         r
     }
 
-    fn list_containers(&self, filter: Option<&ContainerFilter>) -> Result<Vec<ContainerInfo>, StoreError> {
+    fn list_containers(
+        &self,
+        filter: Option<&ContainerFilter>,
+    ) -> Result<Vec<ContainerInfo>, StoreError> {
         let out: Vec<ContainerInfo> = self
             .inner
             .read()

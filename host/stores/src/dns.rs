@@ -41,6 +41,9 @@ pub struct DnsCache {
 struct Inner {
     names: LruCache<String, Vec<Answer>>,
     reverse: HashMap<IpAddr, HashSet<String>>,
+    /// CNAME target → names that are aliases of it, so an address query
+    /// finds the name a process asked for, not only the CDN edge name.
+    aliases: HashMap<String, HashSet<String>>,
     reverse_dropped: u64,
 }
 
@@ -56,7 +59,12 @@ impl DnsCache {
     pub fn new(capacity: usize, clock: Arc<dyn Clock>) -> Self {
         let cap = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
         Self {
-            inner: RwLock::new(Inner { names: LruCache::new(cap), reverse: HashMap::new(), reverse_dropped: 0 }),
+            inner: RwLock::new(Inner {
+                names: LruCache::new(cap),
+                reverse: HashMap::new(),
+                aliases: HashMap::new(),
+                reverse_dropped: 0,
+            }),
             now: AtomicU64::new(0),
             malformed: AtomicU64::new(0),
             clock,
@@ -74,7 +82,8 @@ impl DnsCache {
         for line in answers.iter().take(MAX_RECORDS_PER_RESPONSE) {
             match parse_record(line) {
                 Ok(Some(rec)) => {
-                    let expires = ts.saturating_add(u64::from(rec.ttl).saturating_mul(1_000_000_000));
+                    let expires =
+                        ts.saturating_add(u64::from(rec.ttl).saturating_mul(1_000_000_000));
                     if expires > now {
                         inner.add(rec.name, rec.data, expires, now);
                     }
@@ -128,16 +137,30 @@ impl DnsCache {
                 .filter(|n| inner.has_addr(n, ip, now))
                 .cloned()
                 .collect();
+            inner.add_aliases(&mut domains, now);
             if domains.is_empty() {
                 return Err(StoreError::NotFound);
             }
             domains.sort();
-            return Ok(DnsResponse { query: ip.to_string(), ips: Vec::new(), domains });
+            return Ok(DnsResponse {
+                query: ip.to_string(),
+                ips: Vec::new(),
+                domains,
+            });
         }
-        let name = normalize_name(query)
-            .ok_or_else(|| StoreError::InvalidArgument(format!("{:?} is neither a domain name nor an IP address", crate::metrics::bounded(query, 80))))?;
+        let name = normalize_name(query).ok_or_else(|| {
+            StoreError::InvalidArgument(format!(
+                "{:?} is neither a domain name nor an IP address",
+                crate::metrics::bounded(query, 80)
+            ))
+        })?;
         let live = |n: &str| {
-            inner.names.peek(n).into_iter().flatten().filter(move |a| a.expires > now)
+            inner
+                .names
+                .peek(n)
+                .into_iter()
+                .flatten()
+                .filter(move |a| a.expires > now)
         };
         if live(&name).next().is_none() {
             return Err(StoreError::NotFound);
@@ -162,59 +185,127 @@ impl DnsCache {
                 }
             }
         }
-        Ok(DnsResponse { query: name, ips, domains })
+        Ok(DnsResponse {
+            query: name,
+            ips,
+            domains,
+        })
     }
 }
 
 impl Inner {
     fn add(&mut self, name: String, data: RData, expires: u64, now: u64) {
         let mut gone: Vec<IpAddr> = Vec::new();
+        let mut gone_targets: Vec<String> = Vec::new();
         if !self.names.contains(&name)
             && self.names.len() == self.names.cap().get()
             && let Some((old_name, old)) = self.names.pop_lru()
         {
             self.unindex(&old_name, old.iter().filter_map(addr));
+            self.unalias(&old_name, old.iter().filter_map(cname));
         }
         let answers = self.names.get_or_insert_mut(name.clone(), Vec::new);
         answers.retain(|a| {
             let keep = a.expires > now;
-            if !keep && let RData::Addr(ip) = a.data {
-                gone.push(ip);
+            if !keep {
+                match &a.data {
+                    RData::Addr(ip) => gone.push(*ip),
+                    RData::Cname(t) => gone_targets.push(t.clone()),
+                }
             }
             keep
         });
         let mut added = None;
+        let mut added_target = None;
         if let Some(a) = answers.iter_mut().find(|a| a.data == data) {
             a.expires = a.expires.max(expires);
         } else {
-            if let RData::Addr(ip) = data {
-                added = Some(ip);
+            match &data {
+                RData::Addr(ip) => added = Some(*ip),
+                RData::Cname(t) => added_target = Some(t.clone()),
             }
             answers.push(Answer { data, expires });
             if answers.len() > MAX_ANSWERS_PER_NAME
-                && let Some(i) = answers.iter().enumerate().min_by_key(|(_, a)| a.expires).map(|(i, _)| i)
+                && let Some(i) = answers
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, a)| a.expires)
+                    .map(|(i, _)| i)
             {
                 let dropped = answers.swap_remove(i);
-                if let RData::Addr(ip) = dropped.data {
-                    if added == Some(ip) {
-                        added = None;
-                    } else {
-                        gone.push(ip);
-                    }
+                match dropped.data {
+                    RData::Addr(ip) if added == Some(ip) => added = None,
+                    RData::Addr(ip) => gone.push(ip),
+                    RData::Cname(t) if added_target.as_ref() == Some(&t) => added_target = None,
+                    RData::Cname(t) => gone_targets.push(t),
                 }
             }
         }
         self.unindex(&name, gone.into_iter());
+        self.unalias(&name, gone_targets.into_iter());
+        if let Some(target) = added_target {
+            self.aliases.entry(target).or_default().insert(name.clone());
+        }
         if let Some(ip) = added {
             self.index(name, ip, now);
         }
     }
 
+    fn unalias(&mut self, name: &str, targets: impl Iterator<Item = String>) {
+        for t in targets {
+            if let Some(set) = self.aliases.get_mut(&t) {
+                set.remove(name);
+                if set.is_empty() {
+                    self.aliases.remove(&t);
+                }
+            }
+        }
+    }
+
+    /// Extends `names` with every live alias chain leading to them, at
+    /// most [`MAX_CHAIN`] deep and [`MAX_NAMES_PER_IP`] names in all.
+    fn add_aliases(&self, names: &mut Vec<String>, now: u64) {
+        let mut seen: HashSet<String> = names.iter().cloned().collect();
+        let mut frontier = names.clone();
+        for _ in 0..MAX_CHAIN {
+            let mut next = Vec::new();
+            for target in &frontier {
+                for src in self.aliases.get(target).into_iter().flatten() {
+                    if seen.len() >= MAX_NAMES_PER_IP {
+                        return;
+                    }
+                    if self.has_cname(src, target, now) && seen.insert(src.clone()) {
+                        names.push(src.clone());
+                        next.push(src.clone());
+                    }
+                }
+            }
+            if next.is_empty() {
+                return;
+            }
+            frontier = next;
+        }
+    }
+
+    fn has_cname(&self, name: &str, target: &str, now: u64) -> bool {
+        self.names.peek(name).is_some_and(|v| {
+            v.iter()
+                .any(|a| a.expires > now && matches!(&a.data, RData::Cname(t) if t == target))
+        })
+    }
+
     fn index(&mut self, name: String, ip: IpAddr, now: u64) {
-        let full = self.reverse.get(&ip).is_some_and(|s| s.len() >= MAX_NAMES_PER_IP && !s.contains(&name));
+        let full = self
+            .reverse
+            .get(&ip)
+            .is_some_and(|s| s.len() >= MAX_NAMES_PER_IP && !s.contains(&name));
         if full {
             // Make room by forgetting names whose answer for ip has expired.
-            let stale: Vec<String> = self.reverse[&ip].iter().filter(|n| !self.has_addr(n, ip, now)).cloned().collect();
+            let stale: Vec<String> = self.reverse[&ip]
+                .iter()
+                .filter(|n| !self.has_addr(n, ip, now))
+                .cloned()
+                .collect();
             let set = self.reverse.entry(ip).or_default();
             for n in &stale {
                 set.remove(n);
@@ -239,9 +330,17 @@ impl Inner {
     }
 
     fn has_addr(&self, name: &str, ip: IpAddr, now: u64) -> bool {
-        self.names
-            .peek(name)
-            .is_some_and(|v| v.iter().any(|a| a.expires > now && a.data == RData::Addr(ip)))
+        self.names.peek(name).is_some_and(|v| {
+            v.iter()
+                .any(|a| a.expires > now && a.data == RData::Addr(ip))
+        })
+    }
+}
+
+fn cname(a: &Answer) -> Option<String> {
+    match &a.data {
+        RData::Cname(t) => Some(t.clone()),
+        RData::Addr(_) => None,
     }
 }
 
@@ -258,7 +357,10 @@ impl DataStore for DnsCache {
     }
 
     fn metadata(&self) -> StoreMetadata {
-        builtin_metadata("dns", "DNS answers observed on this machine, by name and by address")
+        builtin_metadata(
+            "dns",
+            "DNS answers observed on this machine, by name and by address",
+        )
     }
 
     fn health(&self) -> HealthInfo {

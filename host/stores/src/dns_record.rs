@@ -51,7 +51,10 @@ pub(crate) fn parse_record(line: &str) -> Result<Option<Record>, Malformed> {
             if ttl.is_some() {
                 return Err(Malformed("two TTLs"));
             }
-            ttl = Some(t.parse::<u32>().map_err(|_| Malformed("TTL out of range"))?);
+            ttl = Some(
+                t.parse::<u32>()
+                    .map_err(|_| Malformed("TTL out of range"))?,
+            );
         } else if let Some(is_in) = class(t) {
             class_in = is_in;
         } else {
@@ -63,7 +66,9 @@ pub(crate) fn parse_record(line: &str) -> Result<Option<Record>, Malformed> {
         return Err(Malformed("bad type"));
     }
     let data = tokens.next().ok_or(Malformed("missing data"))?;
-    let known = ["A", "AAAA", "CNAME"].iter().any(|k| rtype.eq_ignore_ascii_case(k));
+    let known = ["A", "AAAA", "CNAME"]
+        .iter()
+        .any(|k| rtype.eq_ignore_ascii_case(k));
     if !known || !class_in {
         return Ok(None);
     }
@@ -71,9 +76,15 @@ pub(crate) fn parse_record(line: &str) -> Result<Option<Record>, Malformed> {
         return Err(Malformed("trailing data"));
     }
     let data = if rtype.eq_ignore_ascii_case("A") {
-        RData::Addr(IpAddr::V4(data.parse::<Ipv4Addr>().map_err(|_| Malformed("bad IPv4 address"))?))
+        RData::Addr(IpAddr::V4(
+            data.parse::<Ipv4Addr>()
+                .map_err(|_| Malformed("bad IPv4 address"))?,
+        ))
     } else if rtype.eq_ignore_ascii_case("AAAA") {
-        RData::Addr(IpAddr::V6(data.parse::<Ipv6Addr>().map_err(|_| Malformed("bad IPv6 address"))?))
+        RData::Addr(IpAddr::V6(
+            data.parse::<Ipv6Addr>()
+                .map_err(|_| Malformed("bad IPv6 address"))?,
+        ))
     } else {
         RData::Cname(normalize_name(data).ok_or(Malformed("bad CNAME target"))?)
     };
@@ -86,7 +97,10 @@ fn class(t: &str) -> Option<bool> {
     if t.eq_ignore_ascii_case("IN") {
         Some(true)
     } else {
-        ["CH", "HS", "CS", "ANY"].iter().any(|c| t.eq_ignore_ascii_case(c)).then_some(false)
+        ["CH", "HS", "CS", "ANY"]
+            .iter()
+            .any(|c| t.eq_ignore_ascii_case(c))
+            .then_some(false)
     }
 }
 
@@ -100,7 +114,9 @@ pub(crate) fn normalize_name(s: &str) -> Option<String> {
     let ok = s.split('.').all(|label| {
         !label.is_empty()
             && label.len() <= MAX_LABEL
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'*'))
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'*'))
     });
     ok.then(|| s.to_ascii_lowercase())
 }
@@ -110,18 +126,41 @@ mod tests {
     use super::*;
 
     fn rec(name: &str, ttl: u32, data: RData) -> Option<Record> {
-        Some(Record { name: name.into(), ttl, data })
+        Some(Record {
+            name: name.into(),
+            ttl,
+            data,
+        })
     }
 
     #[test]
     fn parses_presentation_forms() {
         let v4 = RData::Addr("93.184.216.34".parse().unwrap());
         let cases = [
-            ("example.com. 300 IN CNAME cdn.example.net.", rec("example.com", 300, RData::Cname("cdn.example.net".into()))),
-            ("cdn.example.net 60 A 93.184.216.34", rec("cdn.example.net", 60, v4.clone())),
-            ("CDN.Example.NET.\t60\tin\ta\t93.184.216.34", rec("cdn.example.net", 60, v4.clone())),
-            ("cdn.example.net IN 60 A 93.184.216.34", rec("cdn.example.net", 60, v4)),
-            ("v6.example 30 IN AAAA 2001:db8::1", rec("v6.example", 30, RData::Addr("2001:db8::1".parse().unwrap()))),
+            (
+                "example.com. 300 IN CNAME cdn.example.net.",
+                rec("example.com", 300, RData::Cname("cdn.example.net".into())),
+            ),
+            (
+                "cdn.example.net 60 A 93.184.216.34",
+                rec("cdn.example.net", 60, v4.clone()),
+            ),
+            (
+                "CDN.Example.NET.\t60\tin\ta\t93.184.216.34",
+                rec("cdn.example.net", 60, v4.clone()),
+            ),
+            (
+                "cdn.example.net IN 60 A 93.184.216.34",
+                rec("cdn.example.net", 60, v4),
+            ),
+            (
+                "v6.example 30 IN AAAA 2001:db8::1",
+                rec(
+                    "v6.example",
+                    30,
+                    RData::Addr("2001:db8::1".parse().unwrap()),
+                ),
+            ),
             ("example.com 300 IN MX 10 mail.example.com.", None),
             ("example.com 300 IN TXT \"v=spf1 -all\"", None),
             ("version.bind 0 CH A 1.2.3.4", None),
@@ -163,11 +202,20 @@ mod tests {
 
     #[test]
     fn names_normalise() {
-        assert_eq!(normalize_name("WWW.Example.COM.").as_deref(), Some("www.example.com"));
-        assert_eq!(normalize_name("*.example.com").as_deref(), Some("*.example.com"));
+        assert_eq!(
+            normalize_name("WWW.Example.COM.").as_deref(),
+            Some("www.example.com")
+        );
+        assert_eq!(
+            normalize_name("*.example.com").as_deref(),
+            Some("*.example.com")
+        );
         assert_eq!(normalize_name("."), None);
         assert_eq!(normalize_name(""), None);
-        assert_eq!(normalize_name(&"a.".repeat(127)), Some("a.".repeat(127).trim_end_matches('.').to_owned()));
+        assert_eq!(
+            normalize_name(&"a.".repeat(127)),
+            Some("a.".repeat(127).trim_end_matches('.').to_owned())
+        );
         assert_eq!(normalize_name(&"a.".repeat(128)), None);
     }
 }

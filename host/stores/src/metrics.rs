@@ -88,12 +88,20 @@ impl Counters {
 
 /// A healthy report stamped now.
 pub(crate) fn healthy(clock: &dyn Clock) -> HealthInfo {
-    HealthInfo { status: HealthStatus::Healthy, message: String::new(), last_check: clock.now_ns() }
+    HealthInfo {
+        status: HealthStatus::Healthy,
+        message: String::new(),
+        last_check: clock.now_ns(),
+    }
 }
 
 /// An unhealthy report stamped now.
 pub(crate) fn unhealthy(clock: &dyn Clock, message: impl Into<String>) -> HealthInfo {
-    HealthInfo { status: HealthStatus::Unhealthy, message: message.into(), last_check: clock.now_ns() }
+    HealthInfo {
+        status: HealthStatus::Unhealthy,
+        message: message.into(),
+        last_check: clock.now_ns(),
+    }
 }
 
 /// Metadata of a built-in (read-only) store.
@@ -136,7 +144,10 @@ mod tests {
         c.ok_miss(&clock);
         let m = c.snapshot(3);
         assert_eq!(m.item_count, 3);
-        assert_eq!((m.success_count, m.error_count, m.cache_hits, m.cache_misses), (2, 1, 1, 2));
+        assert_eq!(
+            (m.success_count, m.error_count, m.cache_hits, m.cache_misses),
+            (2, 1, 1, 2)
+        );
         assert_eq!(m.last_access, 9);
     }
 

@@ -71,7 +71,10 @@ impl ContainerStore for NullStore {
     fn get_container_by_name(&self, _: &str) -> Result<ContainerInfo, StoreError> {
         Err(StoreError::StoreUnhealthy)
     }
-    fn list_containers(&self, _: Option<&ContainerFilter>) -> Result<Vec<ContainerInfo>, StoreError> {
+    fn list_containers(
+        &self,
+        _: Option<&ContainerFilter>,
+    ) -> Result<Vec<ContainerInfo>, StoreError> {
         Err(StoreError::StoreUnhealthy)
     }
 }
@@ -116,14 +119,23 @@ mod tests {
     #[test]
     fn every_call_is_unhealthy_and_health_names_the_store() {
         let n = NullStore::new("symbol");
-        assert_eq!(n.resolve_symbol_by_address(1), Err(StoreError::StoreUnhealthy));
+        assert_eq!(
+            n.resolve_symbol_by_address(1),
+            Err(StoreError::StoreUnhealthy)
+        );
         assert_eq!(n.get_symbol_address("x"), Err(StoreError::StoreUnhealthy));
-        assert_eq!(n.resolve_symbols_batch(&[1]), Err(StoreError::StoreUnhealthy));
+        assert_eq!(
+            n.resolve_symbols_batch(&[1]),
+            Err(StoreError::StoreUnhealthy)
+        );
         assert_eq!(n.get_process(1), Err(StoreError::StoreUnhealthy));
         assert_eq!(n.get_ancestry(1, 3), Err(StoreError::StoreUnhealthy));
         assert_eq!(n.get_child_processes(1), Err(StoreError::StoreUnhealthy));
         assert_eq!(n.get_container("x"), Err(StoreError::StoreUnhealthy));
-        assert_eq!(n.get_container_by_name("x"), Err(StoreError::StoreUnhealthy));
+        assert_eq!(
+            n.get_container_by_name("x"),
+            Err(StoreError::StoreUnhealthy)
+        );
         assert_eq!(n.list_containers(None), Err(StoreError::StoreUnhealthy));
         assert_eq!(n.get_system_info(), Err(StoreError::StoreUnhealthy));
         assert_eq!(n.get_syscall_name(0), Err(StoreError::StoreUnhealthy));

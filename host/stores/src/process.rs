@@ -226,7 +226,9 @@ impl ProcessTree {
     /// Applies an exec: new image, arguments and credentials.
     pub(crate) fn exec(&self, entity: u64, up: &ExecUpdate<'_>) {
         let mut inner = self.inner.write();
-        let Some(p) = inner.procs.get_mut(&entity) else { return };
+        let Some(p) = inner.procs.get_mut(&entity) else {
+            return;
+        };
         if let Some(path) = up.path.filter(|s| !s.is_empty()) {
             p.exe = bounded(path, MAX_TEXT);
             if let Some(base) = path.rsplit('/').next().filter(|b| !b.is_empty()) {
@@ -234,7 +236,11 @@ impl ProcessTree {
             }
         }
         if let Some(argv) = up.argv {
-            p.argv = argv.iter().take(MAX_ARGV).map(|a| bounded(a, MAX_TEXT)).collect();
+            p.argv = argv
+                .iter()
+                .take(MAX_ARGV)
+                .map(|a| bounded(a, MAX_TEXT))
+                .collect();
         }
         p.uid = up.uid;
         p.gid = up.gid;
@@ -243,7 +249,9 @@ impl ProcessTree {
     /// Marks the process exited at `ts`; it stays until evicted.
     pub(crate) fn exit(&self, entity: u64, ts: u64) {
         let mut inner = self.inner.write();
-        let Some(p) = inner.procs.peek_mut(&entity) else { return };
+        let Some(p) = inner.procs.peek_mut(&entity) else {
+            return;
+        };
         p.exit_time.get_or_insert(ts);
         let pid = p.pid;
         if inner.live.get(&pid) == Some(&entity) {
@@ -278,7 +286,10 @@ impl Inner {
             }
         }
         if info.parent_entity_id != 0 {
-            self.children.entry(info.parent_entity_id).or_default().insert(id);
+            self.children
+                .entry(info.parent_entity_id)
+                .or_default()
+                .insert(id);
         }
         if info.exit_time.is_none() {
             self.live.insert(info.pid, id);
@@ -304,7 +315,10 @@ impl DataStore for ProcessTree {
     }
 
     fn metadata(&self) -> StoreMetadata {
-        builtin_metadata("process", "Process tree keyed by entity id, with ancestry and children")
+        builtin_metadata(
+            "process",
+            "Process tree keyed by entity id, with ancestry and children",
+        )
     }
 
     fn health(&self) -> HealthInfo {
@@ -318,7 +332,13 @@ impl DataStore for ProcessTree {
 
 impl ProcessStore for ProcessTree {
     fn get_process(&self, entity_id: u64) -> Result<ProcessInfo, StoreError> {
-        let r = self.inner.read().procs.peek(&entity_id).cloned().ok_or(StoreError::NotFound);
+        let r = self
+            .inner
+            .read()
+            .procs
+            .peek(&entity_id)
+            .cloned()
+            .ok_or(StoreError::NotFound);
         self.counters.record(self.clock.as_ref(), &r);
         r
     }
@@ -350,7 +370,9 @@ impl ProcessStore for ProcessTree {
         let mut seen = HashSet::new();
         let mut cur = entity_id;
         while out.len() < max_depth as usize && seen.insert(cur) {
-            let Some(p) = inner.procs.peek(&cur) else { break };
+            let Some(p) = inner.procs.peek(&cur) else {
+                break;
+            };
             cur = p.parent_entity_id;
             out.push(p.clone());
             if cur == 0 {

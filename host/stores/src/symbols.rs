@@ -78,7 +78,9 @@ impl KernelSymbols {
                     }
                 },
             };
-            let (Ok(name_off), Ok(name_len)) = (u32::try_from(arena.len()), u16::try_from(name.len())) else {
+            let (Ok(name_off), Ok(name_len)) =
+                (u32::try_from(arena.len()), u16::try_from(name.len()))
+            else {
                 malformed += 1;
                 continue;
             };
@@ -87,7 +89,12 @@ impl KernelSymbols {
                 continue;
             }
             arena.push_str(name);
-            entries.push(Entry { addr, name_off, name_len, module });
+            entries.push(Entry {
+                addr,
+                name_off,
+                name_len,
+                module,
+            });
         }
         if malformed > 0 {
             tracing::debug!(malformed, "malformed kallsyms lines skipped");
@@ -99,7 +106,8 @@ impl KernelSymbols {
         for (new, &old) in order.iter().enumerate() {
             position[old as usize] = new as u32;
         }
-        let name_of = |e: &Entry| &arena[e.name_off as usize..e.name_off as usize + e.name_len as usize];
+        let name_of =
+            |e: &Entry| &arena[e.name_off as usize..e.name_off as usize + e.name_len as usize];
         let mut by_name: Vec<u32> = (0..entries.len() as u32).collect();
         by_name.sort_by(|&a, &b| name_of(&entries[a as usize]).cmp(name_of(&entries[b as usize])));
         for i in &mut by_name {
@@ -142,19 +150,29 @@ impl KernelSymbols {
 
     fn name_at(&self, e: &Entry) -> &str {
         let start = e.name_off as usize;
-        self.arena.get(start..start + e.name_len as usize).unwrap_or("")
+        self.arena
+            .get(start..start + e.name_len as usize)
+            .unwrap_or("")
     }
 
     fn info(&self, e: &Entry) -> SymbolInfo {
         SymbolInfo {
             name: self.name_at(e).to_owned(),
             address: e.addr,
-            module: self.modules.get(e.module as usize).cloned().unwrap_or_default(),
+            module: self
+                .modules
+                .get(e.module as usize)
+                .cloned()
+                .unwrap_or_default(),
         }
     }
 
     fn usable(&self) -> Result<(), StoreError> {
-        if self.entries.is_empty() || self.hidden { Err(StoreError::StoreUnhealthy) } else { Ok(()) }
+        if self.entries.is_empty() || self.hidden {
+            Err(StoreError::StoreUnhealthy)
+        } else {
+            Ok(())
+        }
     }
 
     fn resolve(&self, addr: u64) -> Option<Vec<SymbolInfo>> {
@@ -170,11 +188,18 @@ impl KernelSymbols {
         }
         let start_addr = self.entries[end - 1].addr;
         let begin = self.entries[..end].partition_point(|e| e.addr < start_addr);
-        Some(self.entries[begin..end].iter().map(|e| self.info(e)).collect())
+        Some(
+            self.entries[begin..end]
+                .iter()
+                .map(|e| self.info(e))
+                .collect(),
+        )
     }
 
     fn address_of(&self, name: &str) -> Option<u64> {
-        let i = self.by_name.partition_point(|&i| self.name_at(&self.entries[i as usize]) < name);
+        let i = self
+            .by_name
+            .partition_point(|&i| self.name_at(&self.entries[i as usize]) < name);
         let &idx = self.by_name.get(i)?;
         let e = &self.entries[idx as usize];
         (self.name_at(e) == name).then_some(e.addr)
@@ -207,7 +232,10 @@ impl DataStore for KernelSymbols {
     }
 
     fn metadata(&self) -> StoreMetadata {
-        builtin_metadata("symbol", "Kernel symbols from kallsyms: address to symbol and back")
+        builtin_metadata(
+            "symbol",
+            "Kernel symbols from kallsyms: address to symbol and back",
+        )
     }
 
     fn health(&self) -> HealthInfo {
@@ -228,24 +256,33 @@ impl DataStore for KernelSymbols {
 
 impl KernelSymbolStore for KernelSymbols {
     fn resolve_symbol_by_address(&self, addr: u64) -> Result<Vec<SymbolInfo>, StoreError> {
-        let r = self.usable().and_then(|()| self.resolve(addr).ok_or(StoreError::NotFound));
+        let r = self
+            .usable()
+            .and_then(|()| self.resolve(addr).ok_or(StoreError::NotFound));
         self.counters.record(self.clock.as_ref(), &r);
         r
     }
 
     fn get_symbol_address(&self, name: &str) -> Result<u64, StoreError> {
-        let r = self.usable().and_then(|()| self.address_of(name).ok_or(StoreError::NotFound));
+        let r = self
+            .usable()
+            .and_then(|()| self.address_of(name).ok_or(StoreError::NotFound));
         self.counters.record(self.clock.as_ref(), &r);
         r
     }
 
-    fn resolve_symbols_batch(&self, addrs: &[u64]) -> Result<Vec<(u64, Vec<SymbolInfo>)>, StoreError> {
+    fn resolve_symbols_batch(
+        &self,
+        addrs: &[u64],
+    ) -> Result<Vec<(u64, Vec<SymbolInfo>)>, StoreError> {
         if let Err(e) = self.usable() {
             self.counters.error(self.clock.as_ref());
             return Err(e);
         }
-        let out: Vec<(u64, Vec<SymbolInfo>)> =
-            addrs.iter().filter_map(|&a| self.resolve(a).map(|s| (a, s))).collect();
+        let out: Vec<(u64, Vec<SymbolInfo>)> = addrs
+            .iter()
+            .filter_map(|&a| self.resolve(a).map(|s| (a, s)))
+            .collect();
         let hits = out.len() as u64;
         self.counters.add_lookups(hits, addrs.len() as u64 - hits);
         self.counters.success(self.clock.as_ref());

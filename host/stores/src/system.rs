@@ -4,7 +4,9 @@ use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
-use sandtrap_model::{HealthInfo, NamespaceId, StoreError, StoreMetadata, StoreMetrics, SystemInfo};
+use sandtrap_model::{
+    HealthInfo, NamespaceId, StoreError, StoreMetadata, StoreMetrics, SystemInfo,
+};
 
 use crate::clock::Clock;
 use crate::metrics::{Counters, builtin_metadata, healthy, unhealthy};
@@ -24,7 +26,13 @@ pub struct SystemInfoStore {
 impl SystemInfoStore {
     /// A store answering `info` as given (scenarios, tests, replays).
     pub fn new(info: SystemInfo, clock: Arc<dyn Clock>) -> Self {
-        Self { info, missing_core: Vec::new(), missing_extra: Vec::new(), clock, counters: Counters::default() }
+        Self {
+            info,
+            missing_core: Vec::new(),
+            missing_extra: Vec::new(),
+            clock,
+            counters: Counters::default(),
+        }
     }
 
     /// Reads the running machine.
@@ -44,11 +52,17 @@ impl SystemInfoStore {
             host_version: env!("CARGO_PKG_VERSION").to_owned(),
             ..SystemInfo::default()
         };
-        match read("proc/sys/kernel/osrelease").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+        match read("proc/sys/kernel/osrelease")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+        {
             Some(r) => info.kernel_release = r,
             None => core.push("kernel release".to_owned()),
         }
-        match read("proc/sys/kernel/hostname").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+        match read("proc/sys/kernel/hostname")
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+        {
             Some(h) => info.hostname = h,
             None => extra.push("hostname".to_owned()),
         }
@@ -73,7 +87,13 @@ impl SystemInfoStore {
         if info.init_namespaces.is_empty() {
             extra.push("init namespaces (needs CAP_SYS_PTRACE)".to_owned());
         }
-        Self { info, missing_core: core, missing_extra: extra, clock, counters: Counters::default() }
+        Self {
+            info,
+            missing_core: core,
+            missing_extra: extra,
+            clock,
+            counters: Counters::default(),
+        }
     }
 
     /// The facts.
@@ -108,7 +128,9 @@ fn unquote(v: &str) -> String {
     let mut out = String::with_capacity(inner.len());
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
-        if c == '\\' && let Some(n) = chars.next() {
+        if c == '\\'
+            && let Some(n) = chars.next()
+        {
             out.push(n);
         } else {
             out.push(c);
@@ -120,7 +142,9 @@ fn unquote(v: &str) -> String {
 /// The namespaces in `dir` (`/proc/1/ns`), sorted by kind. Each link
 /// reads `mnt:[4026531841]`.
 fn read_namespaces(dir: &Path) -> Vec<NamespaceId> {
-    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut out: Vec<NamespaceId> = entries
         .filter_map(Result::ok)
         .filter_map(|e| fs::read_link(e.path()).ok())
@@ -133,7 +157,10 @@ fn read_namespaces(dir: &Path) -> Vec<NamespaceId> {
 fn parse_ns_link(s: &str) -> Option<NamespaceId> {
     let (kind, rest) = s.split_once(":[")?;
     let inode = rest.strip_suffix(']')?.parse::<u32>().ok()?;
-    (!kind.is_empty()).then(|| NamespaceId { kind: kind.to_owned(), inode })
+    (!kind.is_empty()).then(|| NamespaceId {
+        kind: kind.to_owned(),
+        inode,
+    })
 }
 
 impl DataStore for SystemInfoStore {
@@ -142,7 +169,10 @@ impl DataStore for SystemInfoStore {
     }
 
     fn metadata(&self) -> StoreMetadata {
-        builtin_metadata("system", "Machine facts: architecture, kernel, OS, boot time, init namespaces")
+        builtin_metadata(
+            "system",
+            "Machine facts: architecture, kernel, OS, boot time, init namespaces",
+        )
     }
 
     /// Unhealthy when the kernel release or boot time is unknown. A
@@ -151,10 +181,18 @@ impl DataStore for SystemInfoStore {
     fn health(&self) -> HealthInfo {
         let clock = self.clock.as_ref();
         if !self.missing_core.is_empty() {
-            let all: Vec<&str> = self.missing_core.iter().chain(&self.missing_extra).map(String::as_str).collect();
+            let all: Vec<&str> = self
+                .missing_core
+                .iter()
+                .chain(&self.missing_extra)
+                .map(String::as_str)
+                .collect();
             unhealthy(clock, format!("unreadable: {}", all.join(", ")))
         } else if !self.missing_extra.is_empty() {
-            HealthInfo { message: format!("partial: unreadable {}", self.missing_extra.join(", ")), ..healthy(clock) }
+            HealthInfo {
+                message: format!("partial: unreadable {}", self.missing_extra.join(", ")),
+                ..healthy(clock)
+            }
         } else {
             healthy(clock)
         }

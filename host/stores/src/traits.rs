@@ -1,8 +1,8 @@
 //! The store traits detectors read through, mirroring the seed's DataStore API.
 
 use sandtrap_model::{
-    ContainerFilter, ContainerInfo, DnsResponse, HealthInfo, ProcessInfo, StoreError, StoreMetadata,
-    StoreMetrics, SymbolInfo, SystemInfo,
+    ContainerFilter, ContainerInfo, DnsResponse, HealthInfo, ProcessInfo, StoreError,
+    StoreMetadata, StoreMetrics, SymbolInfo, SystemInfo,
 };
 
 /// What every store, built in or writable, answers.
@@ -36,7 +36,10 @@ pub trait ContainerStore: DataStore {
     /// By exact name.
     fn get_container_by_name(&self, name: &str) -> Result<ContainerInfo, StoreError>;
     /// Every container passing `filter`, sorted by id.
-    fn list_containers(&self, filter: Option<&ContainerFilter>) -> Result<Vec<ContainerInfo>, StoreError>;
+    fn list_containers(
+        &self,
+        filter: Option<&ContainerFilter>,
+    ) -> Result<Vec<ContainerInfo>, StoreError>;
 }
 
 /// Immutable facts about the machine.
@@ -61,7 +64,10 @@ pub trait KernelSymbolStore: DataStore {
     /// Address of `name`; the first in kallsyms order when repeated.
     fn get_symbol_address(&self, name: &str) -> Result<u64, StoreError>;
     /// The addresses that resolved, in input order, with their symbols.
-    fn resolve_symbols_batch(&self, addrs: &[u64]) -> Result<Vec<(u64, Vec<SymbolInfo>)>, StoreError>;
+    fn resolve_symbols_batch(
+        &self,
+        addrs: &[u64],
+    ) -> Result<Vec<(u64, Vec<SymbolInfo>)>, StoreError>;
 }
 
 /// DNS answers observed while the host ran.

@@ -26,9 +26,11 @@ impl Host for HostState {
             LogLevel::Error => "error",
         };
         match self.log_mode {
-            LogMode::Capture => {
-                self.logs.push(LogLine { detector: self.detector_id.clone(), level, message })
-            }
+            LogMode::Capture => self.logs.push(LogLine {
+                detector: self.detector_id.clone(),
+                level,
+                message,
+            }),
             LogMode::Tracing => {
                 let d = &self.detector_id;
                 match level {

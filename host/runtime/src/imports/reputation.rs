@@ -62,8 +62,10 @@ impl Host for HostState {
         priorities: Vec<SourcePriority>,
     ) -> Answer<Resource<WriterHandle>> {
         self.charge_store_call()?;
-        let priorities: Vec<(String, u32)> =
-            priorities.into_iter().map(|p| (p.source, p.priority)).collect();
+        let priorities: Vec<(String, u32)> = priorities
+            .into_iter()
+            .map(|p| (p.source, p.priority))
+            .collect();
         let store = match self.stores.reputation().register(
             &name,
             &self.detector_id,
@@ -92,7 +94,10 @@ impl HostReader for HostState {
     fn get(&mut self, h: Resource<ReaderHandle>, ip: String) -> Answer<Reputation> {
         self.charge_store_call()?;
         let store = self.reader_store(&h)?;
-        Ok(store.get(&ip).map(convert::reputation_to_wit).map_err(store_error))
+        Ok(store
+            .get(&ip)
+            .map(convert::reputation_to_wit)
+            .map_err(store_error))
     }
 
     fn get_all(&mut self, h: Resource<ReaderHandle>, ip: String) -> Answer<Vec<SourcedReputation>> {
@@ -130,10 +135,17 @@ impl HostReader for HostState {
 }
 
 impl HostWriter for HostState {
-    fn write(&mut self, h: Resource<WriterHandle>, source: String, entry: Reputation) -> Answer<()> {
+    fn write(
+        &mut self,
+        h: Resource<WriterHandle>,
+        source: String,
+        entry: Reputation,
+    ) -> Answer<()> {
         self.charge_store_call()?;
         let store = self.writer_store(&h)?;
-        Ok(store.write(&source, convert::reputation_from_wit(entry)).map_err(store_error))
+        Ok(store
+            .write(&source, convert::reputation_from_wit(entry))
+            .map_err(store_error))
     }
 
     fn write_batch(
@@ -150,7 +162,10 @@ impl HostWriter for HostState {
             ))));
         }
         let store = self.writer_store(&h)?;
-        let entries = entries.into_iter().map(convert::reputation_from_wit).collect();
+        let entries = entries
+            .into_iter()
+            .map(convert::reputation_from_wit)
+            .collect();
         Ok(store.write_batch(&source, entries).map_err(store_error))
     }
 

@@ -1,9 +1,5 @@
 //! The read-only store interfaces, each a thin call into the registry.
 
-use sandtrap_stores::{
-    ContainerStore, DnsStore, KernelSymbolStore, ProcessStore, SyscallStore, SystemStore,
-};
-
 use crate::bindings::types::{
     ContainerFilter, ContainerInfo, DnsResponse, HealthInfo, ProcessInfo, ResolvedSymbols,
     StoreError, StoreMetadata, StoreMetrics, SymbolInfo, SystemInfo,
@@ -114,12 +110,22 @@ impl system::Host for HostState {
 impl syscalls::Host for HostState {
     fn get_syscall_name(&mut self, id: i32) -> Answer<String> {
         self.charge_store_call()?;
-        Ok(self.stores.registry().syscalls().get_syscall_name(id).map_err(store_error))
+        Ok(self
+            .stores
+            .registry()
+            .syscalls()
+            .get_syscall_name(id)
+            .map_err(store_error))
     }
 
     fn get_syscall_id(&mut self, name: String) -> Answer<i32> {
         self.charge_store_call()?;
-        Ok(self.stores.registry().syscalls().get_syscall_id(&name).map_err(store_error))
+        Ok(self
+            .stores
+            .registry()
+            .syscalls()
+            .get_syscall_id(&name)
+            .map_err(store_error))
     }
 }
 
@@ -137,7 +143,12 @@ impl kernel_symbols::Host for HostState {
 
     fn get_symbol_address(&mut self, name: String) -> Answer<u64> {
         self.charge_store_call()?;
-        Ok(self.stores.registry().kernel_symbols().get_symbol_address(&name).map_err(store_error))
+        Ok(self
+            .stores
+            .registry()
+            .kernel_symbols()
+            .get_symbol_address(&name)
+            .map_err(store_error))
     }
 
     fn resolve_symbols_batch(&mut self, addresses: Vec<u64>) -> Answer<Vec<ResolvedSymbols>> {
@@ -191,16 +202,31 @@ impl registry::Host for HostState {
 
     fn get_metadata(&mut self, name: String) -> Answer<StoreMetadata> {
         self.charge_store_call()?;
-        Ok(self.stores.registry().get_metadata(&name).map(convert::metadata_to_wit).map_err(store_error))
+        Ok(self
+            .stores
+            .registry()
+            .get_metadata(&name)
+            .map(convert::metadata_to_wit)
+            .map_err(store_error))
     }
 
     fn get_health(&mut self, name: String) -> Answer<HealthInfo> {
         self.charge_store_call()?;
-        Ok(self.stores.registry().get_health(&name).map(convert::health_to_wit).map_err(store_error))
+        Ok(self
+            .stores
+            .registry()
+            .get_health(&name)
+            .map(convert::health_to_wit)
+            .map_err(store_error))
     }
 
     fn get_metrics(&mut self, name: String) -> Answer<StoreMetrics> {
         self.charge_store_call()?;
-        Ok(self.stores.registry().get_metrics(&name).map(convert::metrics_to_wit).map_err(store_error))
+        Ok(self
+            .stores
+            .registry()
+            .get_metrics(&name)
+            .map(convert::metrics_to_wit)
+            .map_err(store_error))
     }
 }

@@ -1,3 +1,5 @@
+//! Tests of the process tree: ids, ancestry, children, eviction, lifecycle.
+
 use std::sync::Arc;
 
 use sandtrap_model::{HealthStatus, ProcessContext, ProcessInfo, StoreError, entity_id};
@@ -24,19 +26,38 @@ fn proc(pid: u32, ticks: u64, parent: u64) -> ProcessInfo {
 }
 
 fn ctx(pid: u32, ticks: u64, ppid: u32) -> ProcessContext {
-    ProcessContext { pid, tid: pid, ppid, start_ticks: ticks, comm: "sh".into(), ..Default::default() }
+    ProcessContext {
+        pid,
+        tid: pid,
+        ppid,
+        start_ticks: ticks,
+        comm: "sh".into(),
+        ..Default::default()
+    }
 }
 
 #[test]
 fn insert_fills_ids_and_start_time() {
     let t = tree(8);
-    t.insert(ProcessInfo { pid: 1, start_ticks: 5, ..Default::default() });
+    t.insert(ProcessInfo {
+        pid: 1,
+        start_ticks: 5,
+        ..Default::default()
+    });
     let id = entity_id(1, 5);
     let p = t.get_process(id).unwrap();
     assert_eq!(p.start_time, BOOT + 50_000_000);
-    t.insert(ProcessInfo { pid: 2, ppid: 1, start_ticks: 9, ..Default::default() });
+    t.insert(ProcessInfo {
+        pid: 2,
+        ppid: 1,
+        start_ticks: 9,
+        ..Default::default()
+    });
     let c = t.get_process(entity_id(2, 9)).unwrap();
-    assert_eq!(c.parent_entity_id, id, "parent found through the live pid index");
+    assert_eq!(
+        c.parent_entity_id, id,
+        "parent found through the live pid index"
+    );
     t.insert(ProcessInfo::default());
     assert_eq!(t.len(), 2, "record without pid or entity id is ignored");
 }
@@ -51,7 +72,12 @@ fn ancestry_walks_up_and_stops() {
     t.insert(a);
     t.insert(b);
     t.insert(c);
-    let anc: Vec<u32> = t.get_ancestry(ci, 10).unwrap().iter().map(|p| p.pid).collect();
+    let anc: Vec<u32> = t
+        .get_ancestry(ci, 10)
+        .unwrap()
+        .iter()
+        .map(|p| p.pid)
+        .collect();
     assert_eq!(anc, [20, 10, 1]);
     assert_eq!(t.get_ancestry(ci, 2).unwrap().len(), 2);
     assert!(t.get_ancestry(ci, 0).unwrap().is_empty());
@@ -67,14 +93,23 @@ fn ancestry_survives_a_parent_loop() {
     let t = tree(8);
     let a_id = entity_id(1, 1);
     let b_id = entity_id(2, 2);
-    t.insert(ProcessInfo { parent_entity_id: b_id, ..proc(1, 1, 0) });
-    t.insert(ProcessInfo { parent_entity_id: a_id, ..proc(2, 2, 0) });
+    t.insert(ProcessInfo {
+        parent_entity_id: b_id,
+        ..proc(1, 1, 0)
+    });
+    t.insert(ProcessInfo {
+        parent_entity_id: a_id,
+        ..proc(2, 2, 0)
+    });
     assert_eq!(t.get_ancestry(a_id, 100).unwrap().len(), 2);
     let selfish = proc(3, 3, entity_id(3, 3));
     let sid = selfish.entity_id;
     t.insert(selfish);
     assert_eq!(t.get_ancestry(sid, 100).unwrap().len(), 1);
-    assert!(t.get_child_processes(sid).unwrap().is_empty(), "a process is not its own child");
+    assert!(
+        t.get_child_processes(sid).unwrap().is_empty(),
+        "a process is not its own child"
+    );
 }
 
 #[test]
@@ -85,11 +120,19 @@ fn children_sorted_and_not_found_for_unknown() {
     t.insert(p);
     t.insert(proc(30, 9, pid));
     t.insert(proc(20, 5, pid));
-    let kids: Vec<u32> = t.get_child_processes(pid).unwrap().iter().map(|p| p.pid).collect();
+    let kids: Vec<u32> = t
+        .get_child_processes(pid)
+        .unwrap()
+        .iter()
+        .map(|p| p.pid)
+        .collect();
     assert_eq!(kids, [20, 30]);
     assert_eq!(t.get_child_processes(777), Err(StoreError::NotFound));
     let m = t.metrics();
-    assert_eq!((m.cache_hits, m.cache_misses, m.item_count, m.last_access), (1, 1, 3, 42));
+    assert_eq!(
+        (m.cache_hits, m.cache_misses, m.item_count, m.last_access),
+        (1, 1, 3, 42)
+    );
 }
 
 #[test]
@@ -106,9 +149,18 @@ fn eviction_keeps_children_index_consistent() {
     t.insert(proc(4, 4, 0));
     assert_eq!(t.evictions(), 1);
     assert_eq!(t.get_process(entity_id(2, 2)), Err(StoreError::NotFound));
-    let kids: Vec<u32> = t.get_child_processes(rid).unwrap().iter().map(|p| p.pid).collect();
+    let kids: Vec<u32> = t
+        .get_child_processes(rid)
+        .unwrap()
+        .iter()
+        .map(|p| p.pid)
+        .collect();
     assert_eq!(kids, [3]);
-    assert_eq!(t.live_entity(2), None, "evicted process leaves the pid index");
+    assert_eq!(
+        t.live_entity(2),
+        None,
+        "evicted process leaves the pid index"
+    );
     let inner = t.inner.read();
     let indexed: usize = inner.children.values().map(|s| s.len()).sum();
     assert!(indexed <= inner.procs.len());
@@ -129,7 +181,10 @@ fn observe_fills_ids_from_live_pid_and_parent() {
     t.observe(&mut child);
     assert_eq!(child.parent_entity_id, parent.entity_id);
     // Parent from parent_start_ticks wins over the pid index.
-    let mut other = ProcessContext { parent_start_ticks: 7, ..ctx(300, 70, 100) };
+    let mut other = ProcessContext {
+        parent_start_ticks: 7,
+        ..ctx(300, 70, 100)
+    };
     t.observe(&mut other);
     assert_eq!(other.parent_entity_id, entity_id(100, 7));
     // pid 0 is the host's own events: untouched.
@@ -151,20 +206,38 @@ fn fork_exec_exit_lifecycle() {
     t.observe(&mut parent);
     let child = t.fork(parent.entity_id, 101, 60);
     let c = t.get_process(child).unwrap();
-    assert_eq!((c.ppid, c.parent_entity_id, c.uid), (100, parent.entity_id, 1000));
+    assert_eq!(
+        (c.ppid, c.parent_entity_id, c.uid),
+        (100, parent.entity_id, 1000)
+    );
     assert_eq!((c.name.as_str(), c.exe.as_str()), ("sh", "/bin/bash"));
     assert_eq!(c.container_id, "c".repeat(64));
     assert_eq!(t.live_entity(101), Some(child));
 
     let argv = vec!["curl".to_owned(), "http://x".to_owned()];
-    t.exec(child, &ExecUpdate { path: Some("/usr/bin/curl"), argv: Some(&argv), uid: 0, gid: 0 });
+    t.exec(
+        child,
+        &ExecUpdate {
+            path: Some("/usr/bin/curl"),
+            argv: Some(&argv),
+            uid: 0,
+            gid: 0,
+        },
+    );
     let c = t.get_process(child).unwrap();
-    assert_eq!((c.name.as_str(), c.exe.as_str(), c.uid), ("curl", "/usr/bin/curl", 0));
+    assert_eq!(
+        (c.name.as_str(), c.exe.as_str(), c.uid),
+        ("curl", "/usr/bin/curl", 0)
+    );
     assert_eq!(c.argv, argv);
 
     t.exit(child, 999);
     t.exit(child, 1234);
-    assert_eq!(t.get_process(child).unwrap().exit_time, Some(999), "first exit wins");
+    assert_eq!(
+        t.get_process(child).unwrap().exit_time,
+        Some(999),
+        "first exit wins"
+    );
     assert_eq!(t.live_entity(101), None);
     // The exited process still answers ancestry.
     assert_eq!(t.get_ancestry(child, 5).unwrap().len(), 2);
@@ -173,10 +246,16 @@ fn fork_exec_exit_lifecycle() {
 #[test]
 fn fork_after_child_events_keeps_child_fields() {
     let t = tree(16);
-    let mut parent = ProcessContext { exe: "/bin/bash".into(), ..ctx(100, 50, 1) };
+    let mut parent = ProcessContext {
+        exe: "/bin/bash".into(),
+        ..ctx(100, 50, 1)
+    };
     t.observe(&mut parent);
     // The child's exec arrived first (another CPU's buffer).
-    let mut child_ctx = ProcessContext { exe: "/usr/bin/id".into(), ..ctx(101, 60, 0) };
+    let mut child_ctx = ProcessContext {
+        exe: "/usr/bin/id".into(),
+        ..ctx(101, 60, 0)
+    };
     t.observe(&mut child_ctx);
     let child = t.fork(parent.entity_id, 101, 60);
     let c = t.get_process(child).unwrap();
@@ -190,14 +269,32 @@ fn exec_bounds_outside_input() {
     let t = tree(4);
     let mut c = ctx(5, 5, 0);
     t.observe(&mut c);
-    let huge: Vec<String> = (0..10_000).map(|i| format!("{i}{}", "é".repeat(5000))).collect();
-    t.exec(c.entity_id, &ExecUpdate { path: Some("/"), argv: Some(&huge), uid: 1, gid: 1 });
+    let huge: Vec<String> = (0..10_000)
+        .map(|i| format!("{i}{}", "é".repeat(5000)))
+        .collect();
+    t.exec(
+        c.entity_id,
+        &ExecUpdate {
+            path: Some("/"),
+            argv: Some(&huge),
+            uid: 1,
+            gid: 1,
+        },
+    );
     let p = t.get_process(c.entity_id).unwrap();
     assert_eq!(p.argv.len(), super::MAX_ARGV);
     assert!(p.argv.iter().all(|a| a.len() <= super::MAX_TEXT));
     assert_eq!(p.name, "sh", "a path without basename keeps the old name");
     // Exec of an unknown process is a no-op.
-    t.exec(1, &ExecUpdate { path: Some("/x"), argv: None, uid: 0, gid: 0 });
+    t.exec(
+        1,
+        &ExecUpdate {
+            path: Some("/x"),
+            argv: None,
+            uid: 0,
+            gid: 0,
+        },
+    );
     assert_eq!(t.len(), 1);
 }
 

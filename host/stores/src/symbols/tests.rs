@@ -1,3 +1,5 @@
+//! Tests of the kernel symbol table against a realistic kallsyms sample.
+
 use std::sync::Arc;
 
 use sandtrap_model::{HealthStatus, StoreError};
@@ -42,7 +44,10 @@ fn resolves_containing_symbol_with_aliases() {
     assert_eq!(names, ["_text", "startup_64"]);
     assert!(at_text.iter().all(|s| s.module == "system"));
     let inside = t.resolve_symbol_by_address(0xffffffff811c4a33).unwrap();
-    assert_eq!((inside[0].name.as_str(), inside[0].address), ("__x64_sys_openat", 0xffffffff811c4a20));
+    assert_eq!(
+        (inside[0].name.as_str(), inside[0].address),
+        ("__x64_sys_openat", 0xffffffff811c4a20)
+    );
     let data = t.resolve_symbol_by_address(0xffffffff82400010).unwrap();
     assert_eq!(data[0].name, "sys_call_table");
 }
@@ -51,7 +56,10 @@ fn resolves_containing_symbol_with_aliases() {
 fn hooked_address_resolves_to_its_module() {
     let t = table(SAMPLE);
     let hook = t.resolve_symbol_by_address(0xffffffffc0a01004).unwrap();
-    assert_eq!((hook[0].name.as_str(), hook[0].module.as_str()), ("hooked_kill", "diamorphine"));
+    assert_eq!(
+        (hook[0].name.as_str(), hook[0].module.as_str()),
+        ("hooked_kill", "diamorphine")
+    );
     let bpf = t.resolve_symbol_by_address(0xffffffffc0c00000).unwrap();
     assert_eq!(bpf[0].module, "bpf");
 }
@@ -60,17 +68,35 @@ fn hooked_address_resolves_to_its_module() {
 fn below_first_and_past_last_are_not_found() {
     let t = table(SAMPLE);
     assert_eq!(t.resolve_symbol_by_address(0), Err(StoreError::NotFound));
-    assert_eq!(t.resolve_symbol_by_address(0xffffffff80ffffff), Err(StoreError::NotFound));
-    assert_eq!(t.resolve_symbol_by_address(0xffffffffc0c00001), Err(StoreError::NotFound));
-    assert_eq!(t.resolve_symbol_by_address(u64::MAX), Err(StoreError::NotFound));
+    assert_eq!(
+        t.resolve_symbol_by_address(0xffffffff80ffffff),
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        t.resolve_symbol_by_address(0xffffffffc0c00001),
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(
+        t.resolve_symbol_by_address(u64::MAX),
+        Err(StoreError::NotFound)
+    );
 }
 
 #[test]
 fn name_lookup_takes_first_in_kallsyms_order() {
     let t = table(SAMPLE);
-    assert_eq!(t.get_symbol_address("sys_call_table"), Ok(0xffffffff82400000));
-    assert_eq!(t.get_symbol_address("cleanup_module"), Ok(0xffffffffc0a02000));
-    assert_eq!(t.get_symbol_address("no_such_symbol"), Err(StoreError::NotFound));
+    assert_eq!(
+        t.get_symbol_address("sys_call_table"),
+        Ok(0xffffffff82400000)
+    );
+    assert_eq!(
+        t.get_symbol_address("cleanup_module"),
+        Ok(0xffffffffc0a02000)
+    );
+    assert_eq!(
+        t.get_symbol_address("no_such_symbol"),
+        Err(StoreError::NotFound)
+    );
     assert_eq!(t.get_symbol_address(""), Err(StoreError::NotFound));
     // Order in the file decides, not address order.
     let t = table("ffffffff81000200 T dup\nffffffff81000100 T dup\n");
@@ -80,12 +106,25 @@ fn name_lookup_takes_first_in_kallsyms_order() {
 #[test]
 fn batch_keeps_input_order_and_drops_misses() {
     let t = table(SAMPLE);
-    let got = t.resolve_symbols_batch(&[0xffffffffc0a01100, 1, 0xffffffff811c4b01, 0xffffffffc0a01100]).unwrap();
+    let got = t
+        .resolve_symbols_batch(&[
+            0xffffffffc0a01100,
+            1,
+            0xffffffff811c4b01,
+            0xffffffffc0a01100,
+        ])
+        .unwrap();
     let addrs: Vec<u64> = got.iter().map(|(a, _)| *a).collect();
-    assert_eq!(addrs, [0xffffffffc0a01100, 0xffffffff811c4b01, 0xffffffffc0a01100]);
+    assert_eq!(
+        addrs,
+        [0xffffffffc0a01100, 0xffffffff811c4b01, 0xffffffffc0a01100]
+    );
     assert_eq!(got[1].1[0].name, "__x64_sys_kill");
     let m = t.metrics();
-    assert_eq!((m.success_count, m.cache_hits, m.cache_misses, m.last_access), (1, 3, 1, 3));
+    assert_eq!(
+        (m.success_count, m.cache_hits, m.cache_misses, m.last_access),
+        (1, 3, 1, 3)
+    );
 }
 
 #[test]
@@ -115,10 +154,22 @@ ffffffff81000060 t \u{e9}t\u{e9}
 fn hidden_or_empty_table_is_unhealthy() {
     let hidden = table("0000000000000000 T _text\n0000000000000000 T startup_64\n");
     let h = hidden.health();
-    assert_eq!((h.status, h.message.as_str()), (HealthStatus::Unhealthy, "addresses hidden by kptr_restrict"));
-    assert_eq!(hidden.resolve_symbol_by_address(0), Err(StoreError::StoreUnhealthy));
-    assert_eq!(hidden.get_symbol_address("_text"), Err(StoreError::StoreUnhealthy));
-    assert_eq!(hidden.resolve_symbols_batch(&[0]), Err(StoreError::StoreUnhealthy));
+    assert_eq!(
+        (h.status, h.message.as_str()),
+        (HealthStatus::Unhealthy, "addresses hidden by kptr_restrict")
+    );
+    assert_eq!(
+        hidden.resolve_symbol_by_address(0),
+        Err(StoreError::StoreUnhealthy)
+    );
+    assert_eq!(
+        hidden.get_symbol_address("_text"),
+        Err(StoreError::StoreUnhealthy)
+    );
+    assert_eq!(
+        hidden.resolve_symbols_batch(&[0]),
+        Err(StoreError::StoreUnhealthy)
+    );
     assert_eq!(hidden.metrics().error_count, 3);
     let empty = table("");
     assert_eq!(empty.health().status, HealthStatus::Unhealthy);
@@ -132,6 +183,10 @@ fn reads_this_machine_when_allowed() {
     // /proc/kallsyms exists on any Linux; its addresses may be hidden.
     if let Ok(t) = KernelSymbols::from_machine() {
         assert!(!t.is_empty());
-        assert_eq!(t.malformed(), 0, "the running kernel's kallsyms parses cleanly");
+        assert_eq!(
+            t.malformed(),
+            0,
+            "the running kernel's kallsyms parses cleanly"
+        );
     }
 }

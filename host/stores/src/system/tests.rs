@@ -1,3 +1,5 @@
+//! Tests of the system facts reader against scratch filesystem roots.
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,13 +58,25 @@ fn reads_a_full_machine() {
     assert_eq!(i.hostname, "node-1");
     assert_eq!(i.boot_time, 1_700_000_000_000_000_000);
     assert_eq!(i.host_start_time, 99);
-    assert_eq!((i.os_name.as_str(), i.os_version.as_str()), ("Ubuntu", "24.04"));
+    assert_eq!(
+        (i.os_name.as_str(), i.os_version.as_str()),
+        ("Ubuntu", "24.04")
+    );
     assert_eq!(i.os_pretty_name, "Ubuntu 24.04.1 \"Noble\"");
     assert_eq!(i.architecture, std::env::consts::ARCH);
     assert_eq!(i.host_version, env!("CARGO_PKG_VERSION"));
     assert_eq!(
         i.init_namespaces,
-        [NamespaceId { kind: "mnt".into(), inode: 4026531841 }, NamespaceId { kind: "net".into(), inode: 4026531840 }]
+        [
+            NamespaceId {
+                kind: "mnt".into(),
+                inode: 4026531841
+            },
+            NamespaceId {
+                kind: "net".into(),
+                inode: 4026531840
+            }
+        ]
     );
     let h = s.health();
     assert_eq!((h.status, h.message.as_str()), (HealthStatus::Healthy, ""));
@@ -77,20 +91,32 @@ fn unreadable_parts_are_reported() {
     let s = SystemInfoStore::from_root(root.path(), Arc::new(FixedClock::new(1)));
     let h = s.health();
     assert_eq!(h.status, HealthStatus::Healthy);
-    assert!(h.message.contains("os-release") && h.message.contains("namespaces"), "{}", h.message);
+    assert!(
+        h.message.contains("os-release") && h.message.contains("namespaces"),
+        "{}",
+        h.message
+    );
     assert!(s.info().os_name.is_empty());
 
     let empty = Scratch::new("empty");
     let s = SystemInfoStore::from_root(empty.path(), Arc::new(FixedClock::new(1)));
     let h = s.health();
     assert_eq!(h.status, HealthStatus::Unhealthy);
-    assert!(h.message.contains("kernel release") && h.message.contains("boot time"), "{}", h.message);
+    assert!(
+        h.message.contains("kernel release") && h.message.contains("boot time"),
+        "{}",
+        h.message
+    );
     assert!(s.get_system_info().is_ok(), "what is known is still served");
 }
 
 #[test]
 fn given_info_is_served_as_is() {
-    let info = SystemInfo { kernel_release: "5.15".into(), boot_time: 7, ..SystemInfo::default() };
+    let info = SystemInfo {
+        kernel_release: "5.15".into(),
+        boot_time: 7,
+        ..SystemInfo::default()
+    };
     let s = SystemInfoStore::new(info.clone(), Arc::new(FixedClock::new(1)));
     assert_eq!(s.get_system_info().unwrap(), info);
     assert_eq!(s.health().status, HealthStatus::Healthy);
@@ -103,7 +129,10 @@ fn parsers_tolerate_junk() {
     assert_eq!(parse_btime("btime x\n"), None);
     assert_eq!(parse_btime("btime 99999999999999999999\n"), None);
     assert_eq!(parse_btime(""), None);
-    assert_eq!(parse_ns_link("pid:[4026531836]").map(|n| n.inode), Some(4026531836));
+    assert_eq!(
+        parse_ns_link("pid:[4026531836]").map(|n| n.inode),
+        Some(4026531836)
+    );
     for bad in ["pid", "pid:[]", ":[1]", "pid:[99999999999]", "pid:[1"] {
         assert_eq!(parse_ns_link(bad), None, "{bad}");
     }

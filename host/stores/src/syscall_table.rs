@@ -30,7 +30,12 @@ impl SyscallTable {
             .map(|s| (s.id(), s.name()))
             .collect();
         let by_name = by_id.iter().map(|&(id, name)| (name, id)).collect();
-        Self { by_id, by_name, clock, counters: Counters::default() }
+        Self {
+            by_id,
+            by_name,
+            clock,
+            counters: Counters::default(),
+        }
     }
 
     /// Syscalls known.
@@ -50,12 +55,18 @@ impl DataStore for SyscallTable {
     }
 
     fn metadata(&self) -> StoreMetadata {
-        builtin_metadata("syscall", "Syscall numbers and names of the host architecture")
+        builtin_metadata(
+            "syscall",
+            "Syscall numbers and names of the host architecture",
+        )
     }
 
     fn health(&self) -> HealthInfo {
         if self.by_id.is_empty() {
-            unhealthy(self.clock.as_ref(), "no syscall table for this architecture")
+            unhealthy(
+                self.clock.as_ref(),
+                "no syscall table for this architecture",
+            )
         } else {
             healthy(self.clock.as_ref())
         }
@@ -109,7 +120,10 @@ mod tests {
         let t = table();
         let last = Sysno::last();
         assert_eq!(t.get_syscall_name(last.id()).unwrap(), last.name());
-        assert_eq!(t.get_syscall_id(Sysno::first().name()), Ok(Sysno::first().id()));
+        assert_eq!(
+            t.get_syscall_id(Sysno::first().name()),
+            Ok(Sysno::first().id())
+        );
     }
 
     #[test]
