@@ -38,7 +38,9 @@ pub(crate) fn write(out: &mut impl Write, f: &Finding) -> std::io::Result<()> {
     writeln!(
         out,
         "  event #{} {} at {}",
-        f.event.seq, f.event.name, f.timestamp
+        f.event.seq,
+        f.event.name,
+        iso8601(f.timestamp)
     )?;
     for a in &f.fields {
         writeln!(out, "  {} = {}", a.name, value(&a.value))?;
@@ -76,4 +78,43 @@ pub(crate) fn write(out: &mut impl Write, f: &Finding) -> std::io::Result<()> {
         writeln!(out, ")")?;
     }
     writeln!(out)
+}
+
+/// UTC time of `ns` since the Unix epoch, to the millisecond.
+fn iso8601(ns: u64) -> String {
+    let secs = ns / 1_000_000_000;
+    let millis = (ns / 1_000_000) % 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso8601_of_known_instants() {
+        assert_eq!(super::iso8601(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            super::iso8601(951_782_400_123_000_000),
+            "2000-02-29T00:00:00.123Z"
+        );
+        assert_eq!(
+            super::iso8601(1_763_800_000_056_000_000),
+            "2025-11-22T08:26:40.056Z"
+        );
+    }
 }

@@ -93,16 +93,30 @@ pub(crate) fn arm(rt: &Runtime, store: &mut Store<HostState>, limits: &Limits) {
 }
 
 fn describe_trap(e: &wasmtime::Error, limits: &Limits) -> String {
-    match e.downcast_ref::<Trap>() {
+    let trap = e.chain().find_map(|c| c.downcast_ref::<Trap>()).copied();
+    match trap {
         Some(Trap::Interrupt) => format!("exceeded its CPU deadline of {:?}", limits.call_deadline),
         Some(Trap::OutOfFuel) => format!("exceeded its fuel budget of {}", limits.fuel_per_call),
         Some(Trap::StackOverflow) => "overflowed its stack".to_owned(),
+        // Rust and C guests keep their stack in linear memory; running off
+        // its end is an out-of-bounds access, not a wasm stack overflow.
+        Some(Trap::MemoryOutOfBounds) => {
+            "accessed memory out of bounds (a stack overflow in linear memory, or a wild pointer)"
+                .to_owned()
+        }
         Some(Trap::AllocationTooLarge) => {
             format!("exceeded its memory cap of {} bytes", limits.memory_bytes)
         }
-        _ => {
-            let text = format!("{e:#}");
-            if text.contains("memory") && text.contains("grow") {
+        Some(other) => format!("trapped: {other}"),
+        None => {
+            // Host-side refusals (budgets, handles, memory growth) carry
+            // their own message; the backtrace lines add nothing here.
+            let text = e
+                .chain()
+                .last()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            if text.contains("memory") && (text.contains("grow") || text.contains("limit")) {
                 format!(
                     "exceeded its memory cap of {} bytes ({text})",
                     limits.memory_bytes

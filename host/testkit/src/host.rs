@@ -32,11 +32,18 @@ pub fn mock_system() -> SystemInfo {
     }
 }
 
+/// A detector to load: where it came from, its bytes, its configuration.
+struct Pending {
+    origin: String,
+    bytes: Vec<u8>,
+    config: Vec<(String, String)>,
+}
+
 /// Builds a [`MockHost`].
 pub struct MockHostBuilder {
     fixtures: StoreFixtures,
     clock: u64,
-    detectors: Vec<(String, Vec<u8>, Vec<(String, String)>)>,
+    detectors: Vec<Pending>,
     limits: Limits,
     origin_for_errors: String,
 }
@@ -71,8 +78,11 @@ impl MockHostBuilder {
             path: path.to_owned(),
             source,
         })?;
-        self.detectors
-            .push((path.display().to_string(), bytes, config));
+        self.detectors.push(Pending {
+            origin: path.display().to_string(),
+            bytes,
+            config,
+        });
         Ok(self)
     }
 
@@ -83,7 +93,11 @@ impl MockHostBuilder {
         bytes: Vec<u8>,
         config: Vec<(String, String)>,
     ) -> Self {
-        self.detectors.push((name.to_owned(), bytes, config));
+        self.detectors.push(Pending {
+            origin: name.to_owned(),
+            bytes,
+            config,
+        });
         self
     }
 
@@ -118,7 +132,12 @@ impl MockHostBuilder {
         let rt = Arc::new(rt);
         let mut dispatcher = Dispatcher::new(rt.clone());
         let mut ids = Vec::new();
-        for (origin, bytes, config) in self.detectors {
+        for Pending {
+            origin,
+            bytes,
+            config,
+        } in self.detectors
+        {
             let component = DetectorComponent::load(&rt, &origin, &bytes)?;
             let detector = Detector::start(&rt, component, config, self.limits.clone())?;
             ids.push(detector.id().to_owned());

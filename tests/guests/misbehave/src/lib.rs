@@ -1,7 +1,8 @@
 //! A detector that misbehaves on purpose. Config key `mode`:
 //! `ok` (one detection per event), `init-fail`, `trap`, `loop`, `grow`,
 //! `recurse`, `log-flood`, `store-flood`, or `boom-arg` (traps only on
-//! events with the argument `boom`). Used by the end-to-end tests to show
+//! events with the argument `boom`); `register` names an ip-reputation
+//! store to register at init. Used by the end-to-end tests to show
 //! the host survives each.
 
 use std::hint::black_box;
@@ -36,6 +37,11 @@ impl Detector for Misbehave {
         let mode = config.get("mode").unwrap_or("ok").to_owned();
         if mode == "init-fail" {
             return Err("refusing to start: mode is init-fail".into());
+        }
+        if let Some(name) = config.get("register") {
+            use sandtrap_sdk::stores::ip_reputation::{ConflictPolicy, register};
+            register(name, ConflictPolicy::LastWriteWins, &[])
+                .map_err(|e| format!("register {name}: {e:?}"))?;
         }
         Ok(Misbehave {
             mode,

@@ -1,0 +1,234 @@
+//! A misbehaving detector loses its instance, never the host, and the
+//! other detectors keep working.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sandtrap_e2e::{config, event, example, misbehave, proc};
+use sandtrap_model::Arg;
+use sandtrap_runtime::{Detector, DetectorComponent, Dispatcher, Limits, Mode, Runtime};
+use sandtrap_stores::Stores;
+use sandtrap_testkit::MockHost;
+
+fn exec(pid: u32, path: &str) -> sandtrap_model::Event {
+    event(
+        "sched_process_exec",
+        proc(pid, 1, 100 + u64::from(pid), "x"),
+        vec![Arg::new("pathname", path)],
+    )
+}
+
+/// A mock host with the misbehaving detector in `mode` and the fileless
+/// detector beside it.
+fn host_with(mode: &str, limits: Limits) -> MockHost {
+    MockHost::builder()
+        .limits(limits)
+        .detector_file(&misbehave(), config(&[("mode", mode)]))
+        .unwrap()
+        .detector_file(&example("fileless_exec"), vec![])
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+fn fileless_findings(h: &mut MockHost, pid: u32) -> usize {
+    h.send(exec(pid, "/dev/shm/x"))
+        .iter()
+        .filter(|f| f.detector.id == "fileless-exec")
+        .count()
+}
+
+#[test]
+fn each_kind_of_fault_discards_the_instance_and_names_the_cause() {
+    let small = Limits {
+        memory_bytes: 8 << 20,
+        fuel_per_call: 50_000_000,
+        ..Limits::default()
+    };
+    for (mode, cause) in [
+        ("trap", "trapped"),
+        ("loop", "fuel budget"),
+        ("grow", "memory cap"),
+        ("recurse", "stack overflow"),
+        ("store-flood", "budget of 1000 store calls"),
+    ] {
+        let mut h = host_with(mode, small.clone());
+        assert_eq!(
+            fileless_findings(&mut h, 10),
+            1,
+            "{mode}: the other detector still reports"
+        );
+        let faults = h.faults();
+        assert_eq!(faults.len(), 1, "{mode}: {faults:?}");
+        assert_eq!(faults[0].detector, "misbehave");
+        assert!(
+            faults[0].reason.contains(cause),
+            "{mode}: {}",
+            faults[0].reason
+        );
+        // A fresh instance takes the next event (and faults again).
+        assert_eq!(fileless_findings(&mut h, 11), 1);
+        assert_eq!(h.faults().len(), 2, "{mode}");
+        let stats = h.dispatcher().detectors()[0].stats();
+        assert_eq!((stats.faults, stats.restarts), (2, 1), "{mode}");
+    }
+}
+
+#[test]
+fn repeated_faults_quarantine_the_detector() {
+    let mut h = host_with(
+        "trap",
+        Limits {
+            max_consecutive_faults: 3,
+            ..Limits::default()
+        },
+    );
+    for pid in 0..6 {
+        assert_eq!(fileless_findings(&mut h, 20 + pid), 1);
+    }
+    let d = &h.dispatcher().detectors()[0];
+    assert_eq!(h.faults().len(), 3, "no calls after quarantine");
+    assert!(
+        d.quarantined().unwrap().contains("3 consecutive faults"),
+        "{:?}",
+        d.quarantined()
+    );
+    assert_eq!(d.stats().events, 3);
+}
+
+#[test]
+fn a_fault_on_one_event_does_not_cost_the_next() {
+    let mut h = host_with("boom-arg", Limits::default());
+    let boom = event("openat", proc(30, 1, 5, "x"), vec![Arg::new("boom", true)]);
+    let calm = event("openat", proc(30, 1, 5, "x"), vec![]);
+    assert!(h.send(boom).is_empty());
+    let after = h.send(calm);
+    assert_eq!(after.len(), 1, "fresh instance answered");
+    assert_eq!(h.faults().len(), 1);
+    assert!(h.dispatcher().detectors()[0].quarantined().is_none());
+}
+
+#[test]
+fn guest_errors_are_counted_not_faults() {
+    let mut h = host_with("error", Limits::default());
+    assert_eq!(fileless_findings(&mut h, 40), 1);
+    assert!(h.faults().is_empty());
+    assert_eq!(h.dispatcher().detectors()[0].stats().errors, 1);
+}
+
+#[test]
+fn log_lines_are_rate_limited() {
+    let mut h = host_with(
+        "log-flood",
+        Limits {
+            log_lines_per_second: 5,
+            ..Limits::default()
+        },
+    );
+    h.send(event("openat", proc(50, 1, 5, "x"), vec![]));
+    let logs: Vec<_> = h
+        .take_logs()
+        .into_iter()
+        .filter(|l| l.detector == "misbehave")
+        .collect();
+    assert_eq!(logs.len(), 5);
+    assert_eq!(logs[0].message, "flood 0");
+    assert_eq!(h.dispatcher().detectors()[0].stats().logs_dropped, 9_995);
+}
+
+#[test]
+fn live_mode_enforces_a_wall_clock_deadline() {
+    let stores = Arc::new(Stores::builder().build());
+    let rt = Arc::new(Runtime::builder().mode(Mode::Live).build(stores).unwrap());
+    let bytes = std::fs::read(misbehave()).unwrap();
+    let component = DetectorComponent::load(&rt, "misbehave.wasm", &bytes).unwrap();
+    let limits = Limits {
+        call_deadline: Duration::from_millis(30),
+        ..Limits::default()
+    };
+    let mut pipeline = Dispatcher::new(rt.clone());
+    pipeline
+        .add(Detector::start(&rt, component, config(&[("mode", "loop")]), limits).unwrap())
+        .unwrap();
+    let out = pipeline.process(event("openat", proc(60, 1, 5, "x"), vec![]));
+    assert_eq!(out.faults.len(), 1);
+    assert!(
+        out.faults[0].reason.contains("CPU deadline of 30ms"),
+        "{}",
+        out.faults[0].reason
+    );
+}
+
+#[test]
+fn unselected_events_cost_no_call() {
+    let mut h = MockHost::builder()
+        .detector_file(&example("fileless_exec"), vec![])
+        .unwrap()
+        .build()
+        .unwrap();
+    for pid in 0..50 {
+        h.send(exec(100 + pid, "/usr/bin/ls"));
+        h.send(event(
+            "openat",
+            proc(100 + pid, 1, 5, "ls"),
+            vec![Arg::new("pathname", "/dev/shm/x")],
+        ));
+    }
+    assert_eq!(fileless_findings(&mut h, 999), 1);
+    let stats = h.dispatcher().stats();
+    assert_eq!((stats.events, stats.unselected, stats.calls), (101, 100, 1));
+    assert_eq!(h.dispatcher().detectors()[0].stats().events, 1);
+}
+
+#[test]
+fn stores_are_updated_before_detectors_see_the_event() {
+    // The exec of a process the host never saw: the detector's ancestry
+    // lookup must find it (and its parent from the fork just before).
+    let mut h = MockHost::builder()
+        .detector_file(&example("webserver_shell"), vec![])
+        .unwrap()
+        .build()
+        .unwrap();
+    let nginx = proc(800, 1, 500, "nginx");
+    let mut nginx = nginx;
+    nginx.exe = "/usr/sbin/nginx".into();
+    h.send(event(
+        "sched_process_fork",
+        nginx,
+        vec![
+            Arg::new("child_pid", 900u32),
+            Arg::new("child_start_ticks", 900u64),
+        ],
+    ));
+    let f = h.send(event(
+        "sched_process_exec",
+        proc(900, 800, 900, "sh"),
+        vec![Arg::new("pathname", "/bin/sh")],
+    ));
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].ancestry[0].pid, 800);
+    assert_eq!(f[0].process.as_ref().unwrap().name, "sh");
+}
+
+#[test]
+fn only_the_owner_holds_a_writer() {
+    // The feed registers the store; another detector registering the same
+    // name is refused, with a message naming the owner.
+    let err = MockHost::builder()
+        .detector_file(
+            &example("ip_reputation_feed"),
+            config(&[("blacklist", "192.0.2.1")]),
+        )
+        .unwrap()
+        .detector_file(&misbehave(), config(&[("register", "ip-reputation")]))
+        .unwrap()
+        .build()
+        .err()
+        .expect("second registration refused");
+    let text = err.to_string();
+    assert!(text.contains("detector misbehave"), "{text}");
+    assert!(
+        text.contains("owned by") && text.contains("ip-reputation-feed"),
+        "{text}"
+    );
+}
