@@ -63,10 +63,11 @@ pub(crate) fn write(out: &mut impl Write, f: &Finding) -> std::io::Result<()> {
         }
     }
     if let Some(c) = &f.container {
-        let name = if c.name.is_empty() {
-            &c.id[..c.id.len().min(12)]
+        // Ids come from outside; cut on a character boundary.
+        let name: String = if c.name.is_empty() {
+            c.id.chars().take(12).collect()
         } else {
-            c.name.as_str()
+            c.name.clone()
         };
         write!(out, "  container: {name} ({}", c.runtime)?;
         if !c.image.is_empty() {
