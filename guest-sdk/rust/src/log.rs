@@ -2,6 +2,11 @@
 
 use crate::bindings::sandtrap::detector::host::{self, LogLevel};
 
+/// Trace-level line.
+pub fn trace(message: &str) {
+    host::log(LogLevel::Trace, message);
+}
+
 /// Debug-level line.
 pub fn debug(message: &str) {
     host::log(LogLevel::Debug, message);

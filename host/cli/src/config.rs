@@ -17,6 +17,9 @@ pub(crate) struct Config {
     /// Per detector id.
     #[serde(default)]
     pub detectors: BTreeMap<String, DetectorConfig>,
+    /// Effective limits of detectors with overrides.
+    #[serde(skip)]
+    resolved: BTreeMap<String, Limits>,
 }
 
 /// One detector's section.
@@ -26,9 +29,9 @@ pub(crate) struct DetectorConfig {
     /// Passed to `init`.
     #[serde(default)]
     pub config: BTreeMap<String, toml::Value>,
-    /// Overrides of the default limits.
+    /// Overrides of the `[limits]` table, key by key.
     #[serde(default)]
-    pub limits: Option<Limits>,
+    pub limits: Option<toml::Table>,
     /// False skips the detector.
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -45,7 +48,20 @@ impl Config {
         };
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read", path.display()))?;
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        let mut config: Self =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        // Resolve every override now, so a bad key fails the start, not a detector later.
+        for (id, d) in &config.detectors {
+            if let Some(overrides) = &d.limits {
+                let mut table = toml::Table::try_from(&config.limits)?;
+                table.extend(overrides.clone());
+                let limits: Limits = toml::Value::Table(table).try_into().map_err(|e| {
+                    anyhow::anyhow!("{}: [detectors.{id}.limits]: {e}", path.display())
+                })?;
+                config.resolved.insert(id.clone(), limits);
+            }
+        }
+        Ok(config)
     }
 
     /// The `init` configuration of detector `id`: strings as they are,
@@ -74,14 +90,74 @@ impl Config {
             .collect()
     }
 
+    /// `[limits]` with the detector's own overrides applied.
     pub(crate) fn limits(&self, id: &str) -> Limits {
-        self.detectors
+        self.resolved
             .get(id)
-            .and_then(|d| d.limits.clone())
+            .cloned()
             .unwrap_or_else(|| self.limits.clone())
+    }
+
+    /// Detector ids the file configures.
+    pub(crate) fn detector_ids(&self) -> impl Iterator<Item = &str> {
+        self.detectors.keys().map(String::as_str)
     }
 
     pub(crate) fn enabled(&self, id: &str) -> bool {
         self.detectors.get(id).is_none_or(|d| d.enabled)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn load(text: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, text)?;
+        Config::load(Some(&path))
+    }
+
+    #[test]
+    fn detector_limits_override_the_global_table_key_by_key() {
+        let c = load(
+            "[limits]\ncall_deadline = 20\nmemory_bytes = 1048576\n\n[detectors.x.limits]\ncall_deadline = 5\n",
+        )
+        .unwrap();
+        let x = c.limits("x");
+        assert_eq!(x.call_deadline, Duration::from_millis(5));
+        assert_eq!(x.memory_bytes, 1 << 20, "inherited from [limits]");
+        assert_eq!(c.limits("other").call_deadline, Duration::from_millis(20));
+    }
+
+    #[test]
+    fn bad_keys_name_the_file_and_table() {
+        let err = load("[detectors.x.limits]\nmemory = 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[detectors.x.limits]") && err.contains("memory"),
+            "{err}"
+        );
+        let err = load("[detektors.x]\n").unwrap_err().to_string();
+        assert!(err.contains("detektors"), "{err}");
+    }
+
+    #[test]
+    fn config_values_become_strings() {
+        let c = load("[detectors.x.config]\nlist = [\"a\", \"b\"]\nn = 3\ns = \"v\"\n").unwrap();
+        let mut got = c.init_config("x");
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                ("list".into(), "a,b".into()),
+                ("n".into(), "3".into()),
+                ("s".into(), "v".into())
+            ]
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! `sandtrap inspect`: what a component is, without running it on events.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use sandtrap_runtime::{DetectorComponent, Runtime};
 use sandtrap_stores::Stores;
 
 pub(crate) fn run(path: &Path, json: bool, cache_dir: Option<PathBuf>) -> anyhow::Result<bool> {
+    let mut out = std::io::stdout().lock();
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let stores = Arc::new(Stores::builder().build());
     let rt = Runtime::builder().cache_dir(cache_dir).build(stores)?;
@@ -23,34 +25,36 @@ pub(crate) fn run(path: &Path, json: bool, cache_dir: Option<PathBuf>) -> anyhow
             "imports": c.imports(),
             "exports": c.exports(),
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(true);
     }
     let i = c.info();
-    println!("file:      {}", path.display());
-    println!("contract:  sandtrap:detector@{}", c.contract());
-    println!("size:      {} bytes", c.size());
-    println!(
+    writeln!(out, "file:      {}", path.display())?;
+    writeln!(out, "contract:  sandtrap:detector@{}", c.contract())?;
+    writeln!(out, "size:      {} bytes", c.size())?;
+    writeln!(
+        out,
         "compile:   {:.1} ms{}",
         c.compile_time().as_secs_f64() * 1e3,
         if c.from_cache() { " (cached)" } else { "" }
-    );
-    println!("detector:  {} — {} v{}", i.id, i.name, i.version);
+    )?;
+    writeln!(out, "detector:  {} — {} v{}", i.id, i.name, i.version)?;
     if !i.description.is_empty() {
-        println!("           {}", i.description);
+        writeln!(out, "           {}", i.description)?;
     }
     let f = &i.finding;
-    println!(
+    writeln!(
+        out,
         "finding:   {} [{}] {} {}",
         f.name,
         f.severity.as_str(),
         f.mitre_technique,
         f.mitre_tactic
-    );
+    )?;
     if !f.fields.is_empty() {
-        println!("fields:    {}", f.fields.join(", "));
+        writeln!(out, "fields:    {}", f.fields.join(", "))?;
     }
-    println!("selectors:");
+    writeln!(out, "selectors:")?;
     for s in &i.selectors {
         let filters: Vec<String> = s
             .filters
@@ -67,19 +71,20 @@ pub(crate) fn run(path: &Path, json: bool, cache_dir: Option<PathBuf>) -> anyhow
             })
             .collect();
         if filters.is_empty() {
-            println!("  {}", s.event);
+            writeln!(out, "  {}", s.event)?;
         } else {
-            println!("  {} where {}", s.event, filters.join(" and "));
+            writeln!(out, "  {} where {}", s.event, filters.join(" and "))?;
         }
     }
-    println!(
+    writeln!(
+        out,
         "stores:    required [{}], optional [{}]",
         i.required_stores.join(", "),
         i.optional_stores.join(", ")
-    );
-    println!("imports:");
+    )?;
+    writeln!(out, "imports:")?;
     for name in c.imports() {
-        println!("  {name}");
+        writeln!(out, "  {name}")?;
     }
     Ok(true)
 }

@@ -47,6 +47,11 @@ pub(crate) fn load_dir(
             }
         }
     }
+    for id in config.detector_ids() {
+        if config.enabled(id) && !dispatcher.detectors().iter().any(|d| d.id() == id) {
+            tracing::warn!(detector = %id, "configured, but no loaded detector has this id");
+        }
+    }
     Ok(refused)
 }
 

@@ -57,6 +57,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<bool> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut bad_lines = 0u64;
+    let mut faults = 0u64;
     let mut line_no = 0u64;
     let mut buf = Vec::new();
     loop {
@@ -95,6 +96,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<bool> {
             }
         };
         let outcome = dispatcher.process(ev);
+        faults += outcome.faults.len() as u64;
         for fault in &outcome.faults {
             eprintln!(
                 "sandtrap: {name}:{line_no}: detector {} fault: {}",
@@ -124,7 +126,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<bool> {
     if bad_lines > 0 {
         eprintln!("sandtrap: {name}: {bad_lines} line(s) skipped");
     }
-    Ok(bad_lines == 0 && refused == 0)
+    for d in dispatcher.detectors() {
+        if let Some(why) = d.quarantined() {
+            eprintln!("sandtrap: detector {} is quarantined: {why}", d.id());
+        }
+    }
+    Ok(bad_lines == 0 && refused == 0 && faults == 0)
 }
 
 fn skip_rest_of_line(reader: &mut impl BufRead) -> anyhow::Result<()> {

@@ -88,15 +88,6 @@ pub struct ProcessContext {
     pub container_id: String,
 }
 
-/// Container facts attached to an event.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContainerContext {
-    /// Full container id.
-    pub id: String,
-    /// Runtime that owns it.
-    pub runtime: String,
-}
-
 /// A named argument.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Arg {

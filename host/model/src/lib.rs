@@ -14,7 +14,7 @@ pub mod selector;
 
 pub use detector::DetectorInfo;
 pub use error::StoreError;
-pub use event::{Arg, ContainerContext, Event, ProcessContext, Value};
+pub use event::{Arg, Event, ProcessContext, Value};
 pub use finding::{Detection, DetectorRef, Finding, FindingDefinition, Severity};
 pub use ids::{USER_HZ, entity_id, ns_to_ticks, ticks_to_ns};
 pub use records::*;

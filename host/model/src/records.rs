@@ -81,6 +81,7 @@ impl Runtime {
 
 /// A container.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContainerInfo {
     /// Full 64-hex id.
     pub id: String,
@@ -125,6 +126,7 @@ impl ContainerFilter {
 
 /// A namespace of the init process.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NamespaceId {
     /// `mnt`, `pid`, `net`, …
     pub kind: String,
@@ -134,7 +136,7 @@ pub struct NamespaceId {
 
 /// Immutable facts about the machine.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SystemInfo {
     /// `x86_64`, `aarch64`, …
     pub architecture: String,

@@ -230,16 +230,20 @@ pub(crate) fn severity_from_wit(s: guest::Severity) -> m::Severity {
     }
 }
 
+/// A detection's fields become a JSON object, so a repeated name keeps its
+/// first value only.
 pub(crate) fn detection_from_wit(d: guest::Detection) -> m::Detection {
-    m::Detection {
-        fields: d
-            .fields
-            .into_iter()
-            .map(|f| m::Arg {
+    let mut fields: Vec<m::Arg> = Vec::with_capacity(d.fields.len());
+    for f in d.fields {
+        if !fields.iter().any(|a| a.name == f.name) {
+            fields.push(m::Arg {
                 name: f.name,
                 value: value_from_wit(f.value),
-            })
-            .collect(),
+            });
+        }
+    }
+    m::Detection {
+        fields,
         severity: d.severity.map(severity_from_wit),
     }
 }

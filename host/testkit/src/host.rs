@@ -7,7 +7,7 @@ use sandtrap_model::{Arg, Event, Finding, ProcessInfo, SystemInfo, Value, entity
 use sandtrap_runtime::{
     Detector, DetectorComponent, Dispatcher, Fault, Limits, LogLine, LogMode, Mode, Runtime,
 };
-use sandtrap_stores::{Clock, FixedClock, KernelSymbols, Stores, parse_cgroup_path};
+use sandtrap_stores::{Clock, DnsStore, FixedClock, KernelSymbols, Stores, parse_cgroup_path};
 
 use crate::error::TestkitError;
 use crate::scenario::StoreFixtures;
@@ -207,14 +207,28 @@ fn fill(stores: &Stores, f: &StoreFixtures, system: &SystemInfo, now: u64) -> Re
             args.push(Arg::new("pod_uid", pod.uid.as_str()));
             args.push(Arg::new("pod_sandbox", pod.sandbox));
         }
+        let before = stores.rejected();
         stores.apply(&mut synthetic("container_create", now, args));
+        if stores.rejected() != before {
+            return Err(format!(
+                "container {:?} was refused (is the id 64 hex digits and the runtime one of docker, containerd, crio, podman?)",
+                c.id
+            ));
+        }
     }
     for d in &f.dns {
         let args = vec![
             Arg::new("query", d.query.as_str()),
             Arg::new("answers", Value::StrList(d.answers.clone())),
         ];
+        let before = stores.rejected();
         stores.apply(&mut synthetic("dns_response", now, args));
+        if stores.rejected() != before || stores.dns().get_dns_response(&d.query).is_err() {
+            return Err(format!(
+                "DNS answers for {:?} were refused: {:?}",
+                d.query, d.answers
+            ));
+        }
     }
     for r in &f.reputation {
         let store = stores

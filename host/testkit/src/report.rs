@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::Path;
 
 use sandtrap_model::{Finding, Value};
-use sandtrap_runtime::Fault;
+use sandtrap_runtime::{Fault, LogLine};
 
 use crate::error::TestkitError;
 use crate::host::MockHost;
@@ -27,6 +27,8 @@ pub struct ScenarioReport {
     pub findings: Vec<Finding>,
     /// Id of the detector under test.
     pub detector: String,
+    /// What the detectors logged, in order.
+    pub logs: Vec<LogLine>,
 }
 
 impl ScenarioReport {
@@ -55,18 +57,34 @@ pub fn run_scenario(component: &Path, scenario: &Scenario) -> Result<ScenarioRep
     for ev in &scenario.events {
         findings.extend(host.send(ev.clone()));
     }
+    // Expectations may be loose (only an event number), so pair them with
+    // findings by maximum bipartite matching: the order of expectations
+    // in the file never decides the verdict.
+    let edges: Vec<Vec<usize>> = scenario
+        .expect
+        .iter()
+        .map(|e| {
+            (0..findings.len())
+                .filter(|&i| satisfies(&findings[i], e, &detector))
+                .collect()
+        })
+        .collect();
+    let owner = max_matching(&edges, findings.len());
     let mut matched = vec![false; findings.len()];
-    let mut missing = Vec::new();
-    for exp in &scenario.expect {
-        let hit = findings
-            .iter()
-            .enumerate()
-            .position(|(i, f)| !matched[i] && satisfies(f, exp, &detector));
-        match hit {
-            Some(i) => matched[i] = true,
-            None => missing.push(exp.clone()),
+    let mut used = vec![false; scenario.expect.len()];
+    for (finding, exp) in owner.iter().enumerate() {
+        if let Some(e) = exp {
+            matched[finding] = true;
+            used[*e] = true;
         }
     }
+    let missing: Vec<Expectation> = scenario
+        .expect
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(e, _)| e.clone())
+        .collect();
     let unexpected = findings
         .iter()
         .zip(&matched)
@@ -79,9 +97,39 @@ pub fn run_scenario(component: &Path, scenario: &Scenario) -> Result<ScenarioRep
         missing,
         unexpected,
         faults: host.faults().to_vec(),
+        logs: host.take_logs(),
         findings,
         detector,
     })
+}
+
+/// Kuhn's augmenting paths: `edges[e]` lists the findings expectation `e`
+/// accepts; returns, per finding, the expectation it is paired with.
+fn max_matching(edges: &[Vec<usize>], findings: usize) -> Vec<Option<usize>> {
+    fn augment(
+        e: usize,
+        edges: &[Vec<usize>],
+        seen: &mut [bool],
+        owner: &mut [Option<usize>],
+    ) -> bool {
+        for &f in &edges[e] {
+            if seen[f] {
+                continue;
+            }
+            seen[f] = true;
+            if owner[f].is_none_or(|other| augment(other, edges, seen, owner)) {
+                owner[f] = Some(e);
+                return true;
+            }
+        }
+        false
+    }
+    let mut owner = vec![None; findings];
+    for e in 0..edges.len() {
+        let mut seen = vec![false; findings];
+        augment(e, edges, &mut seen, &mut owner);
+    }
+    owner
 }
 
 fn normal(v: &Value) -> Value {
@@ -156,6 +204,30 @@ impl fmt::Display for ScenarioReport {
         for fault in &self.faults {
             writeln!(f, "  ! fault     {}: {}", fault.detector, fault.reason)?;
         }
+        for l in &self.logs {
+            writeln!(
+                f,
+                "  · log       {} [{}] {}",
+                l.detector, l.level, l.message
+            )?;
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::max_matching;
+
+    #[test]
+    fn loose_expectation_first_does_not_steal_the_only_fit_of_a_strict_one() {
+        // Expectation 0 accepts findings 0 and 1; expectation 1 only 0.
+        let owner = max_matching(&[vec![0, 1], vec![0]], 2);
+        assert_eq!(owner, [Some(1), Some(0)]);
+    }
+
+    #[test]
+    fn unmatched_sides_stay_unmatched() {
+        assert_eq!(max_matching(&[vec![], vec![1]], 3), [None, Some(1), None]);
     }
 }
