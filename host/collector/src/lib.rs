@@ -7,5 +7,6 @@
 //! paths, container metadata, and DNS answers parsed from packets. It is
 //! the only crate that knows about aya.
 
+pub mod decode;
 pub mod dns;
 pub mod procfs;
