@@ -1,9 +1,11 @@
 //! DNS responses: UDP from port 53 delivered to any local socket, copied
 //! (bounded) for the collector to parse. Always lets the packet through.
 
+use aya_ebpf::cty::c_void;
+use aya_ebpf::helpers::generated::bpf_skb_load_bytes;
 use aya_ebpf::macros::cgroup_skb;
 use aya_ebpf::programs::SkBuffContext;
-use sandtrap_ebpf_common::{Dns, kind};
+use sandtrap_ebpf_common::{DNS_LEN, Dns, kind};
 
 use crate::kernel::fill_header;
 use crate::{EVENTS, count_drop};
@@ -44,6 +46,8 @@ fn capture(ctx: &SkBuffContext) -> Result<(), i64> {
     if total < payload + 12 {
         return Ok(());
     }
+    let len = total - payload;
+    let len = if len > DNS_LEN { DNS_LEN } else { len };
     let Some(mut entry) = EVENTS.reserve::<Dns>(0) else {
         count_drop();
         return Ok(());
@@ -53,15 +57,24 @@ fn capture(ctx: &SkBuffContext) -> Result<(), i64> {
     let copied = unsafe {
         fill_header(&raw mut (*r).header, kind::DNS);
         (*r).full_len = (total - payload) as u32;
-        ctx.load_bytes(payload, &mut (*r).payload)
+        (*r).len = len as u32;
+        // The verifier must see a length in [1, DNS_LEN] in the register
+        // passed to the helper. Reading the stored length back through a
+        // volatile load hides its value from LLVM, so the masking below is
+        // not folded away and the verifier can bound it.
+        let stored = core::ptr::read_volatile(&raw const (*r).len);
+        let n = (stored.wrapping_sub(1) & (DNS_LEN as u32 - 1)) + 1;
+        bpf_skb_load_bytes(
+            ctx.skb.skb as *const c_void,
+            payload as u32,
+            (&raw mut (*r).payload).cast(),
+            n,
+        )
     };
-    match copied {
-        Ok(n) => {
-            // SAFETY: as above.
-            unsafe { (*r).len = n as u32 };
-            entry.submit(0);
-        }
-        Err(_) => entry.discard(0),
+    if copied == 0 {
+        entry.submit(0);
+    } else {
+        entry.discard(0);
     }
     Ok(())
 }

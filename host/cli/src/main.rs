@@ -5,6 +5,7 @@
 
 mod config;
 mod inspect;
+mod live;
 mod load;
 mod pretty;
 mod replay;
@@ -47,6 +48,39 @@ enum Command {
         /// Directory for compiled components (default: none).
         #[arg(long)]
         cache_dir: Option<PathBuf>,
+    },
+    /// Live detection: eBPF collection on this machine (needs root).
+    Run {
+        /// Directory of detector components (*.wasm).
+        #[arg(long)]
+        detectors: PathBuf,
+        /// TOML configuration (detector config and limits).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Output format of findings.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Stop after this many seconds (default: until SIGINT/SIGTERM).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Directory for compiled components (default: none).
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+        /// Trace only these pids and their descendants.
+        #[arg(long, value_delimiter = ',')]
+        follow: Vec<u32>,
+    },
+    /// Record live events in the replay format (JSON lines).
+    Record {
+        /// Output file; `-` for standard output.
+        #[arg(long)]
+        out: PathBuf,
+        /// Stop after this many seconds (default: until SIGINT/SIGTERM).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Trace only these pids and their descendants.
+        #[arg(long, value_delimiter = ',')]
+        follow: Vec<u32>,
     },
     /// Run scenarios against a detector with the mock host.
     Test {
@@ -114,6 +148,35 @@ fn main() -> ExitCode {
             format,
             kallsyms,
             cache_dir,
+        }),
+        Command::Run {
+            detectors,
+            config,
+            format,
+            duration,
+            cache_dir,
+            follow,
+        } => live::run(&live::RunArgs {
+            detectors: Some(detectors),
+            config,
+            format,
+            duration: duration.map(std::time::Duration::from_secs_f64),
+            cache_dir,
+            record: None,
+            follow,
+        }),
+        Command::Record {
+            out,
+            duration,
+            follow,
+        } => live::run(&live::RunArgs {
+            detectors: None,
+            config: None,
+            format: Format::Json,
+            duration: duration.map(std::time::Duration::from_secs_f64),
+            cache_dir: None,
+            record: Some(out),
+            follow,
         }),
         Command::Test {
             detector,

@@ -7,6 +7,9 @@
 //! paths, container metadata, and DNS answers parsed from packets. It is
 //! the only crate that knows about aya.
 
+pub mod btf;
+pub mod cgroups;
 pub mod decode;
 pub mod dns;
+pub mod live;
 pub mod procfs;

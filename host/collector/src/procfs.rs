@@ -267,3 +267,77 @@ mod tests {
         assert_eq!(all[0].comm, "sleep");
     }
 }
+
+/// Fills the stores from a `/proc` snapshot: every running process, and
+/// the containers their cgroup paths name. Returns (processes, vanished).
+pub fn seed_stores(
+    stores: &sandtrap_stores::Stores,
+    procfs: &ProcFs,
+    boot_time_ns: u64,
+) -> (usize, usize) {
+    let (entries, lost) = procfs.snapshot();
+    announce_containers(stores, entries.iter().map(|e| e.cgroup.as_str()));
+    let infos = to_process_infos(&entries, boot_time_ns);
+    let n = infos.len();
+    for info in infos {
+        stores.processes().insert(info);
+    }
+    (n, lost)
+}
+
+fn announce_containers<'a>(stores: &sandtrap_stores::Stores, paths: impl Iterator<Item = &'a str>) {
+    for path in paths {
+        if sandtrap_stores::parse_cgroup_path(path).is_some() {
+            let mut ev = sandtrap_model::Event {
+                seq: 0,
+                timestamp: 0,
+                name: "cgroup_mkdir".into(),
+                process: Default::default(),
+                args: vec![sandtrap_model::Arg::new("path", path)],
+            };
+            stores.apply(&mut ev);
+        }
+    }
+}
+
+/// Lazily completes a live event whose process the tree does not know yet
+/// (it started between the snapshot and the attach, or its fork was lost):
+/// reads `/proc/PID` and, when it is still the same process, inserts it
+/// with its executable, arguments and cgroup.
+pub fn fill_from_proc(
+    stores: &sandtrap_stores::Stores,
+    procfs: &ProcFs,
+    boot_time_ns: u64,
+    ev: &mut sandtrap_model::Event,
+) {
+    use sandtrap_stores::ProcessStore;
+    let p = &mut ev.process;
+    if p.pid == 0 || p.start_ticks == 0 {
+        return;
+    }
+    let id = entity_id(p.pid, p.start_ticks);
+    if stores.processes().get_process(id).is_ok() {
+        return;
+    }
+    let Some(entry) = procfs.read(p.pid) else {
+        return;
+    };
+    if entry.start_ticks != p.start_ticks {
+        return; // the pid was reused since the event
+    }
+    if p.exe.is_empty() {
+        p.exe = entry.exe.clone();
+    }
+    // A v1 path that names a container says more than the v2 path.
+    if sandtrap_stores::parse_cgroup_path(&entry.cgroup).is_some() {
+        p.cgroup = entry.cgroup.clone();
+    }
+    announce_containers(stores, std::iter::once(entry.cgroup.as_str()));
+    let mut infos = to_process_infos(std::slice::from_ref(&entry), boot_time_ns);
+    if let Some(mut info) = infos.pop() {
+        if p.parent_start_ticks != 0 {
+            info.parent_entity_id = entity_id(entry.ppid, p.parent_start_ticks);
+        }
+        stores.processes().insert(info);
+    }
+}

@@ -157,6 +157,10 @@ impl ProcessTree {
             // forked outside it (runc init), so the newest non-empty id wins.
             if !ctx.container_id.is_empty() && p.container_id != ctx.container_id {
                 p.container_id = bounded(&ctx.container_id, MAX_TEXT);
+            } else if ctx.container_id.is_empty() && !p.container_id.is_empty() {
+                // Live events carry a cgroup id, not a path: the tree
+                // remembers which container the process is in.
+                ctx.container_id = p.container_id.clone();
             }
             if p.parent_entity_id == 0 && ctx.parent_entity_id != 0 {
                 let mut updated = p.clone();

@@ -1,0 +1,162 @@
+//! `sandtrap run` and `sandtrap record`: the pipeline fed by the kernel.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use sandtrap_collector::live::{Live, LiveOptions, boot_time_ns};
+use sandtrap_collector::procfs::{ProcFs, fill_from_proc, seed_stores};
+use sandtrap_model::Event;
+use sandtrap_runtime::{Dispatcher, Runtime};
+use sandtrap_stores::Stores;
+
+use crate::Format;
+use crate::config::Config;
+
+pub(crate) struct RunArgs {
+    pub detectors: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub format: Format,
+    pub duration: Option<Duration>,
+    pub cache_dir: Option<PathBuf>,
+    pub record: Option<PathBuf>,
+    pub follow: Vec<u32>,
+}
+
+fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone()).context("installing signal handlers")?;
+    }
+    Ok(stop)
+}
+
+/// Runs live collection until interrupted (or `duration` passes). With
+/// `detectors`, findings go to stdout; with `record`, events go to that
+/// file (`-` for stdout) in the replay format.
+pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
+    let config = Config::load(args.config.as_deref())?;
+    let boot = boot_time_ns();
+    let stores = Arc::new(
+        Stores::builder()
+            .system_info_from_machine()
+            .kernel_symbols_from_machine()
+            .build(),
+    );
+    let procfs = ProcFs::default();
+    let (seeded, vanished) = seed_stores(&stores, &procfs, boot);
+    tracing::info!(
+        processes = seeded,
+        vanished,
+        "process tree seeded from /proc"
+    );
+
+    let rt = Arc::new(
+        Runtime::builder()
+            .cache_dir(args.cache_dir.clone())
+            .build(stores.clone())?,
+    );
+    let mut dispatcher = Dispatcher::new(rt.clone());
+    let mut refused = 0;
+    if let Some(dir) = &args.detectors {
+        refused = crate::load::load_dir(&rt, &mut dispatcher, dir, &config)?;
+        if dispatcher.detectors().is_empty() {
+            anyhow::bail!("{}: no detector could be loaded", dir.display());
+        }
+    }
+
+    let opts = LiveOptions {
+        follow: (!args.follow.is_empty()).then(|| args.follow.clone()),
+        dns: true,
+    };
+    let mut live = Live::start(&opts)
+        .context("live collection needs root (CAP_BPF, CAP_PERFMON) and kernel BTF")?;
+    for hook in live.hooks() {
+        match &hook.error {
+            None => tracing::info!(hook = %hook.name, "attached"),
+            Some(e) => eprintln!(
+                "sandtrap: {} unavailable, continuing without it: {e}",
+                hook.name
+            ),
+        }
+    }
+    if live.hooks().iter().all(|h| h.error.is_some()) {
+        anyhow::bail!("no hook could be attached");
+    }
+
+    let mut record: Option<Box<dyn Write>> = match &args.record {
+        None => None,
+        Some(p) if p.as_os_str() == "-" => {
+            Some(Box::new(std::io::BufWriter::new(std::io::stdout())))
+        }
+        Some(p) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("{}: cannot create", p.display()))?,
+        ))),
+    };
+    let stop = stop_flag()?;
+    let started = Instant::now();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut faults = 0u64;
+    let mut io_error: Option<std::io::Error> = None;
+    while !stop.load(Ordering::Relaxed) && args.duration.is_none_or(|d| started.elapsed() < d) {
+        live.poll(Duration::from_millis(100), &mut |mut ev: Event| {
+            fill_from_proc(&stores, &procfs, boot, &mut ev);
+            if let Some(w) = &mut record {
+                if let Err(e) = serde_json::to_writer(&mut *w, &ev)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| w.write_all(b"\n"))
+                {
+                    io_error.get_or_insert(e);
+                }
+            }
+            if args.detectors.is_none() {
+                return;
+            }
+            let outcome = dispatcher.process(ev);
+            faults += outcome.faults.len() as u64;
+            for fault in &outcome.faults {
+                eprintln!(
+                    "sandtrap: detector {} fault: {}",
+                    fault.detector, fault.reason
+                );
+            }
+            for f in &outcome.findings {
+                let written = match args.format {
+                    Format::Json => serde_json::to_writer(&mut out, f)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| out.write_all(b"\n")),
+                    Format::Pretty => crate::pretty::write(&mut out, f),
+                };
+                if let Err(e) = written.and_then(|()| out.flush()) {
+                    io_error.get_or_insert(e);
+                }
+            }
+        });
+        if let Some(e) = io_error.take() {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                break;
+            }
+            return Err(e).context("writing output");
+        }
+    }
+    if let Some(w) = &mut record {
+        w.flush().context("writing the recording")?;
+    }
+    out.flush()?;
+    dispatcher.close();
+    let s = live.stats();
+    eprintln!(
+        "sandtrap: {} events ({} records, {} malformed, {} DNS payloads unparsed), {} lost in the kernel, {} findings",
+        s.events,
+        s.records,
+        s.malformed,
+        s.dns_unparsed,
+        live.kernel_dropped(),
+        dispatcher.stats().findings
+    );
+    Ok(refused == 0 && faults == 0)
+}
