@@ -45,21 +45,21 @@ pub(crate) fn write(out: &mut impl Write, f: &Finding) -> std::io::Result<()> {
     for a in &f.fields {
         writeln!(out, "  {} = {}", a.name, value(&a.value))?;
     }
-    // Oldest ancestor first, the process itself last.
-    let mut chain: Vec<String> = f.ancestry.iter().rev().map(label).collect();
-    match &f.process {
-        Some(p) => chain.push(format!("{}  ◀", label(p))),
-        None => chain.push(format!(
-            "{}({})  ◀",
-            f.event.process.comm, f.event.process.pid
-        )),
-    }
-    writeln!(out, "  process tree:")?;
-    for (depth, line) in chain.iter().enumerate() {
-        if depth == 0 {
-            writeln!(out, "    {line}")?;
-        } else {
-            writeln!(out, "    {}└─ {line}", "   ".repeat(depth - 1))?;
+    // Oldest ancestor first, the process itself last. Events without a
+    // process (a DNS answer seen on the wire) have no tree to draw.
+    if f.process.is_some() || f.event.process.pid != 0 {
+        let mut chain: Vec<String> = f.ancestry.iter().rev().map(label).collect();
+        match &f.process {
+            Some(p) => chain.push(format!("{}  ◀", label(p))),
+            None => chain.push(format!("{}({})  ◀", f.event.process.comm, f.event.process.pid)),
+        }
+        writeln!(out, "  process tree:")?;
+        for (depth, line) in chain.iter().enumerate() {
+            if depth == 0 {
+                writeln!(out, "    {line}")?;
+            } else {
+                writeln!(out, "    {}└─ {line}", "   ".repeat(depth - 1))?;
+            }
         }
     }
     if let Some(c) = &f.container {
