@@ -105,13 +105,12 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
     while !stop.load(Ordering::Relaxed) && args.duration.is_none_or(|d| started.elapsed() < d) {
         live.poll(Duration::from_millis(100), &mut |mut ev: Event| {
             fill_from_proc(&stores, &procfs, boot, &mut ev);
-            if let Some(w) = &mut record {
-                if let Err(e) = serde_json::to_writer(&mut *w, &ev)
+            if let Some(w) = &mut record
+                && let Err(e) = serde_json::to_writer(&mut *w, &ev)
                     .map_err(std::io::Error::from)
                     .and_then(|()| w.write_all(b"\n"))
-                {
-                    io_error.get_or_insert(e);
-                }
+            {
+                io_error.get_or_insert(e);
             }
             if args.detectors.is_none() {
                 return;

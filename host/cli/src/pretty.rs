@@ -51,7 +51,10 @@ pub(crate) fn write(out: &mut impl Write, f: &Finding) -> std::io::Result<()> {
         let mut chain: Vec<String> = f.ancestry.iter().rev().map(label).collect();
         match &f.process {
             Some(p) => chain.push(format!("{}  ◀", label(p))),
-            None => chain.push(format!("{}({})  ◀", f.event.process.comm, f.event.process.pid)),
+            None => chain.push(format!(
+                "{}({})  ◀",
+                f.event.process.comm, f.event.process.pid
+            )),
         }
         writeln!(out, "  process tree:")?;
         for (depth, line) in chain.iter().enumerate() {

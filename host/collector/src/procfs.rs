@@ -197,77 +197,6 @@ pub fn to_process_infos(entries: &[ProcEntry], boot_time_ns: u64) -> Vec<Process
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stat_with_hostile_comm() {
-        let text =
-            "4242 (a) b (c)) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10";
-        assert_eq!(
-            parse_stat(text),
-            Some((4242, "a) b (c)".into(), 17, 987_654))
-        );
-        assert_eq!(parse_stat("garbage"), None);
-        assert_eq!(parse_stat("1 (x) S"), None);
-        assert_eq!(parse_stat(")("), None);
-        assert_eq!(parse_stat(""), None);
-    }
-
-    #[test]
-    fn status_and_cgroup_lines() {
-        assert_eq!(
-            parse_status_ids("Name:\tx\nUid:\t1000\t1000\t1000\t1000\nGid:\t33\t0\t0\t0\n"),
-            (1000, 33)
-        );
-        assert_eq!(parse_status_ids("nonsense"), (0, 0));
-        let id = "4f1c2a9be0d84c6f8a7b3e2d1c0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f";
-        let hybrid = format!("12:cpu,cpuacct:/docker/{id}\n0::/system.slice/containerd.service\n");
-        assert_eq!(pick_cgroup(&hybrid), format!("/docker/{id}"));
-        assert_eq!(
-            pick_cgroup("1:name=systemd:/user.slice\n0::/user.slice/session-1.scope\n"),
-            "/user.slice/session-1.scope"
-        );
-        assert_eq!(pick_cgroup("::::\n\n"), "");
-    }
-
-    #[test]
-    fn own_process_reads_back_with_matching_entity_id() {
-        let me = std::process::id();
-        let procfs = ProcFs::default();
-        let e = procfs.read(me).expect("own /proc entry");
-        assert_eq!(e.pid, me);
-        assert!(e.start_ticks > 0);
-        let (all, _) = procfs.snapshot();
-        let infos = to_process_infos(&all, 0);
-        let mine = infos.iter().find(|p| p.pid == me).unwrap();
-        assert_eq!(mine.entity_id, entity_id(me, e.start_ticks));
-        let parent = infos.iter().find(|p| p.pid == e.ppid).unwrap();
-        assert_eq!(mine.parent_entity_id, parent.entity_id);
-    }
-
-    #[test]
-    fn a_fake_proc_tree_with_vanishing_entries() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("77");
-        std::fs::create_dir(&p).unwrap();
-        std::fs::write(
-            p.join("stat"),
-            "77 (sleep) S 1 77 77 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0",
-        )
-        .unwrap();
-        std::fs::write(p.join("cmdline"), b"sleep\x0010\x00").unwrap();
-        std::fs::create_dir(dir.path().join("78")).unwrap(); // exited: no stat
-        std::fs::create_dir(dir.path().join("self")).unwrap();
-        let (all, lost) = ProcFs::new(dir.path()).snapshot();
-        assert_eq!(lost, 1);
-        assert_eq!(all.len(), 1);
-        assert_eq!(all[0].argv, ["sleep", "10"]);
-        assert_eq!(all[0].comm, "sleep");
-    }
-}
-
 /// Fills the stores from a `/proc` snapshot: every running process, and
 /// the containers their cgroup paths name. Returns (processes, vanished).
 pub fn seed_stores(
@@ -339,5 +268,76 @@ pub fn fill_from_proc(
             info.parent_entity_id = entity_id(entry.ppid, p.parent_start_ticks);
         }
         stores.processes().insert(info);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_with_hostile_comm() {
+        let text =
+            "4242 (a) b (c)) S 17 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10";
+        assert_eq!(
+            parse_stat(text),
+            Some((4242, "a) b (c)".into(), 17, 987_654))
+        );
+        assert_eq!(parse_stat("garbage"), None);
+        assert_eq!(parse_stat("1 (x) S"), None);
+        assert_eq!(parse_stat(")("), None);
+        assert_eq!(parse_stat(""), None);
+    }
+
+    #[test]
+    fn status_and_cgroup_lines() {
+        assert_eq!(
+            parse_status_ids("Name:\tx\nUid:\t1000\t1000\t1000\t1000\nGid:\t33\t0\t0\t0\n"),
+            (1000, 33)
+        );
+        assert_eq!(parse_status_ids("nonsense"), (0, 0));
+        let id = "4f1c2a9be0d84c6f8a7b3e2d1c0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f";
+        let hybrid = format!("12:cpu,cpuacct:/docker/{id}\n0::/system.slice/containerd.service\n");
+        assert_eq!(pick_cgroup(&hybrid), format!("/docker/{id}"));
+        assert_eq!(
+            pick_cgroup("1:name=systemd:/user.slice\n0::/user.slice/session-1.scope\n"),
+            "/user.slice/session-1.scope"
+        );
+        assert_eq!(pick_cgroup("::::\n\n"), "");
+    }
+
+    #[test]
+    fn own_process_reads_back_with_matching_entity_id() {
+        let me = std::process::id();
+        let procfs = ProcFs::default();
+        let e = procfs.read(me).expect("own /proc entry");
+        assert_eq!(e.pid, me);
+        assert!(e.start_ticks > 0);
+        let (all, _) = procfs.snapshot();
+        let infos = to_process_infos(&all, 0);
+        let mine = infos.iter().find(|p| p.pid == me).unwrap();
+        assert_eq!(mine.entity_id, entity_id(me, e.start_ticks));
+        let parent = infos.iter().find(|p| p.pid == e.ppid).unwrap();
+        assert_eq!(mine.parent_entity_id, parent.entity_id);
+    }
+
+    #[test]
+    fn a_fake_proc_tree_with_vanishing_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("77");
+        std::fs::create_dir(&p).unwrap();
+        std::fs::write(
+            p.join("stat"),
+            "77 (sleep) S 1 77 77 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0",
+        )
+        .unwrap();
+        std::fs::write(p.join("cmdline"), b"sleep\x0010\x00").unwrap();
+        std::fs::create_dir(dir.path().join("78")).unwrap(); // exited: no stat
+        std::fs::create_dir(dir.path().join("self")).unwrap();
+        let (all, lost) = ProcFs::new(dir.path()).snapshot();
+        assert_eq!(lost, 1);
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].argv, ["sleep", "10"]);
+        assert_eq!(all[0].comm, "sleep");
     }
 }
