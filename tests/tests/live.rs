@@ -53,8 +53,16 @@ struct Rig {
 
 impl Rig {
     fn new(child: &Child, detectors: &[(&str, Vec<(String, String)>)]) -> Self {
+        Self::with_stores(child, detectors, Stores::builder())
+    }
+
+    fn with_stores(
+        child: &Child,
+        detectors: &[(&str, Vec<(String, String)>)],
+        stores: sandtrap_stores::StoresBuilder,
+    ) -> Self {
         let boot = boot_time_ns();
-        let stores = Arc::new(Stores::builder().build());
+        let stores = Arc::new(stores.build());
         let procfs = ProcFs::default();
         seed_stores(&stores, &procfs, boot);
         let rt = Arc::new(Runtime::builder().build(stores.clone()).unwrap());
@@ -230,7 +238,15 @@ fn a_process_moved_into_a_runtime_named_cgroup_is_in_that_container() {
     std::fs::create_dir(&dir).unwrap();
     let mut child = gated("/bin/true; /bin/true");
     std::fs::write(dir.join("cgroup.procs"), child.id().to_string()).unwrap();
-    let mut rig = Rig::new(&child, &[]);
+    // The runtime's API, served by a local fake over a unix socket.
+    let sock_dir = tempfile::tempdir().unwrap();
+    let socket = sock_dir.path().join("docker.sock");
+    let inspect = format!(
+        r#"{{"Id":"{id}","Name":"/checkout","Image":"sha256:feed","State":{{"StartedAt":"2026-01-02T03:04:05Z"}},"Config":{{"Image":"shop/checkout:3.1","Labels":{{"io.kubernetes.pod.name":"checkout-7d9","io.kubernetes.pod.namespace":"shop"}}}}}}"#
+    );
+    let requests = fake_runtime(&socket, format!("/containers/{id}/json"), inspect);
+    let api = sandtrap_collector::runtime_api::DockerApi::new(&socket);
+    let mut rig = Rig::with_stores(&child, &[], Stores::builder().enricher(Arc::new(api)));
     go(&mut child);
     rig.pump_until("an exec in the container", |r| {
         r.events.iter().any(|e| e.name == "sched_process_exec")
@@ -256,6 +272,56 @@ fn a_process_moved_into_a_runtime_named_cgroup_is_in_that_container() {
         .get_process(exec.process.entity_id)
         .unwrap();
     assert_eq!(p.container_id, id);
+    assert_eq!(
+        (c.name.as_str(), c.image.as_str()),
+        ("checkout", "shop/checkout:3.1")
+    );
+    assert_eq!(c.pod.map(|p| p.namespace), Some("shop".into()));
+    assert_eq!(
+        requests.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "asked once per container"
+    );
+}
+
+/// Serves `body` for `GET path` (404 for anything else) on a unix socket,
+/// the way a Docker-compatible runtime does; counts requests.
+fn fake_runtime(
+    socket: &std::path::Path,
+    path: String,
+    body: String,
+) -> Arc<std::sync::atomic::AtomicUsize> {
+    use std::io::{BufRead, BufReader};
+    let listener = std::os::unix::net::UnixListener::bind(socket).unwrap();
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut line = String::new();
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).map_or(true, |n| n == 0) || h == "\r\n" {
+                    break;
+                }
+            }
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let reply = if line.split_whitespace().nth(1) == Some(path.as_str()) {
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                )
+            } else {
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned()
+            };
+            let _ = conn.write_all(reply.as_bytes());
+        }
+    });
+    count
 }
 
 #[test]

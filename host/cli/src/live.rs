@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use sandtrap_collector::live::{Live, LiveOptions, boot_time_ns};
 use sandtrap_collector::procfs::{ProcFs, fill_from_proc, seed_stores};
+use sandtrap_collector::runtime_api::DockerApi;
 use sandtrap_model::Event;
 use sandtrap_runtime::{Dispatcher, Runtime};
 use sandtrap_stores::Stores;
@@ -24,6 +25,7 @@ pub(crate) struct RunArgs {
     pub cache_dir: Option<PathBuf>,
     pub record: Option<PathBuf>,
     pub follow: Vec<u32>,
+    pub runtime_socket: Option<PathBuf>,
 }
 
 fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {

@@ -69,6 +69,10 @@ enum Command {
         /// Trace only these pids and their descendants.
         #[arg(long, value_delimiter = ',')]
         follow: Vec<u32>,
+        /// Docker-compatible runtime API socket for container metadata
+        /// (default: /var/run/docker.sock or /run/podman/podman.sock when present).
+        #[arg(long)]
+        runtime_socket: Option<PathBuf>,
     },
     /// Record live events in the replay format (JSON lines).
     Record {
@@ -156,6 +160,7 @@ fn main() -> ExitCode {
             duration,
             cache_dir,
             follow,
+            runtime_socket,
         } => live::run(&live::RunArgs {
             detectors: Some(detectors),
             config,
@@ -164,6 +169,7 @@ fn main() -> ExitCode {
             cache_dir,
             record: None,
             follow,
+            runtime_socket,
         }),
         Command::Record {
             out,
@@ -177,6 +183,7 @@ fn main() -> ExitCode {
             cache_dir: None,
             record: Some(out),
             follow,
+            runtime_socket: None,
         }),
         Command::Test {
             detector,

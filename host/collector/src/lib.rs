@@ -13,3 +13,4 @@ pub mod decode;
 pub mod dns;
 pub mod live;
 pub mod procfs;
+pub mod runtime_api;
