@@ -42,12 +42,23 @@ fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
 pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
     let config = Config::load(args.config.as_deref())?;
     let boot = boot_time_ns();
-    let stores = Arc::new(
-        Stores::builder()
-            .system_info_from_machine()
-            .kernel_symbols_from_machine()
-            .build(),
-    );
+    let mut builder = Stores::builder()
+        .system_info_from_machine()
+        .kernel_symbols_from_machine();
+    let runtime = match &args.runtime_socket {
+        Some(p) => Some(DockerApi::new(p)),
+        None => DockerApi::detect(),
+    };
+    match runtime {
+        Some(api) => {
+            tracing::info!(socket = %api.socket().display(), "container metadata from the runtime API");
+            builder = builder.enricher(Arc::new(api));
+        }
+        None => {
+            tracing::info!("no container runtime socket; containers carry ids and runtimes only")
+        }
+    }
+    let stores = Arc::new(builder.build());
     let procfs = ProcFs::default();
     let (seeded, vanished) = seed_stores(&stores, &procfs, boot);
     tracing::info!(
