@@ -252,7 +252,6 @@ fn a_process_moved_into_a_runtime_named_cgroup_is_in_that_container() {
         r.events.iter().any(|e| e.name == "sched_process_exec")
     });
     child.wait().unwrap();
-    let _ = std::fs::remove_dir(&dir);
     let exec = rig
         .events
         .iter()
@@ -281,6 +280,16 @@ fn a_process_moved_into_a_runtime_named_cgroup_is_in_that_container() {
         requests.load(std::sync::atomic::Ordering::SeqCst),
         1,
         "asked once per container"
+    );
+
+    // Removing the cgroup removes the container.
+    std::fs::remove_dir(&dir).unwrap();
+    rig.pump_until("the container's removal", |r| {
+        r.stores.registry().containers().get_container(&id).is_err()
+    });
+    assert!(
+        rig.events.iter().any(|e| e.name == "cgroup_rmdir"
+            && e.arg_str("path") == Some(&format!("/docker-{id}.scope")))
     );
 }
 

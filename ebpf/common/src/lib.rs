@@ -19,6 +19,10 @@ pub mod kind {
     pub const SYSCALL: u32 = 4;
     /// A DNS response arrived (UDP, source port 53).
     pub const DNS: u32 = 5;
+    /// A cgroup was created.
+    pub const CGROUP_MKDIR: u32 = 6;
+    /// A cgroup was removed.
+    pub const CGROUP_RMDIR: u32 = 7;
 }
 
 /// Longest string argument copied (paths, names), NUL included.
@@ -139,7 +143,22 @@ pub struct Dns {
     pub payload: [u8; DNS_LEN],
 }
 
+/// `cgroup_mkdir` / `cgroup_rmdir`, in any hierarchy.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Cgroup {
+    /// The task that made or removed it.
+    pub header: Header,
+    /// Hierarchy id (0 is the v2 hierarchy on most hosts).
+    pub hierarchy: u32,
+    /// Padding.
+    pub _pad: u32,
+    /// Path inside the hierarchy, NUL-terminated.
+    pub path: [u8; STR_LEN],
+}
+
 const _: () = assert!(core::mem::size_of::<Header>() == 72);
+const _: () = assert!(core::mem::size_of::<Cgroup>() == 72 + 8 + STR_LEN);
 const _: () = assert!(core::mem::size_of::<Fork>() == 88);
 const _: () = assert!(core::mem::size_of::<Exec>() == 72 + 8 + STR_LEN + 64 + ARGV_LEN);
 const _: () = assert!(core::mem::size_of::<Exit>() == 80);

@@ -7,6 +7,7 @@
 #![no_std]
 #![no_main]
 
+mod cgroups;
 mod dns;
 mod kernel;
 mod lifecycle;

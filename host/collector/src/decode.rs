@@ -9,7 +9,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use sandtrap_ebpf_common::{
-    ARGV_LEN, BLOB_LEN, DNS_LEN, Dns, Exec, Exit, Fork, Header, STR_LEN, Syscall, kind,
+    ARGV_LEN, BLOB_LEN, Cgroup, DNS_LEN, Dns, Exec, Exit, Fork, Header, STR_LEN, Syscall, kind,
 };
 use sandtrap_model::{Arg, Event, ProcessContext, Value, ns_to_ticks};
 
@@ -203,6 +203,16 @@ pub fn decode(rec: &[u8], clock: Clock) -> Result<Decoded, DecodeError> {
                 payload: rec[H + 8..H + 8 + len].to_vec(),
                 truncated: full > len,
             })
+        }
+        kind::CGROUP_MKDIR | kind::CGROUP_RMDIR => {
+            let b = need(rec, k, size_of::<Cgroup>())?;
+            let name = if k == kind::CGROUP_MKDIR {
+                "cgroup_mkdir"
+            } else {
+                "cgroup_rmdir"
+            };
+            let args = vec![Arg::new("path", b.cstr(H + 8, STR_LEN))];
+            Ok(Decoded::Event(event(&b, clock, name, args)))
         }
         other => Err(DecodeError::UnknownKind(other)),
     }

@@ -137,6 +137,8 @@ impl Live {
             "sched_process_exec",
             "sched_process_exit",
             "sys_enter",
+            "cgroup_mkdir",
+            "cgroup_rmdir",
         ] {
             hooks.push(Hook {
                 name: format!("raw_tracepoint/{tp}"),

@@ -143,3 +143,13 @@ fn dns_record_keeps_payload_and_truncation() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn cgroup_records_carry_their_path() {
+    let mut rec = header(kind::CGROUP_RMDIR, 1);
+    rec.resize(size_of::<Cgroup>(), 0);
+    put(&mut rec, H + 8, b"/system.slice/docker-abc.scope\0");
+    let e = ev(decode(&rec, CLOCK).unwrap());
+    assert_eq!(e.name, "cgroup_rmdir");
+    assert_eq!(e.arg_str("path"), Some("/system.slice/docker-abc.scope"));
+}
