@@ -37,6 +37,6 @@ fn emit(ctx: &RawTracePointContext, k: u32) -> i32 {
         (*r).path[0] = 0;
         let _ = bpf_probe_read_kernel_str_bytes(path, &mut (*r).path);
     }
-    entry.submit(0);
+    crate::submit(entry);
     0
 }

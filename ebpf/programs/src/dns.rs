@@ -72,7 +72,7 @@ fn capture(ctx: &SkBuffContext) -> Result<(), i64> {
         )
     };
     if copied == 0 {
-        entry.submit(0);
+        crate::submit(entry);
     } else {
         entry.discard(0);
     }

@@ -34,7 +34,7 @@ pub fn sched_process_fork(ctx: RawTracePointContext) -> i32 {
         (*r).child_tid = child_pid;
         (*r).child_start_ns = read_u64(child, global(&OFF_TASK_START_BOOTTIME));
     }
-    entry.submit(0);
+    crate::submit(entry);
     0
 }
 
@@ -77,7 +77,7 @@ pub fn sched_process_exec(ctx: RawTracePointContext) -> i32 {
             (*r).argv_len = len as u32;
         }
     }
-    entry.submit(0);
+    crate::submit(entry);
     0
 }
 
@@ -105,7 +105,7 @@ pub fn sched_process_exit(ctx: RawTracePointContext) -> i32 {
         (*r).exit_code = read_u32(task, global(&OFF_TASK_EXIT_CODE));
         (*r)._pad = 0;
     }
-    entry.submit(0);
+    crate::submit(entry);
     if global(&FOLLOW_ONLY) != 0 {
         let _ = FOLLOW.remove(tgid);
     }

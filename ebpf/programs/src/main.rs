@@ -35,6 +35,25 @@ fn panic(_info: &core::panic::PanicInfo) -> ! {
     loop {}
 }
 
+/// Unread bytes past which the reader is woken at once; below it the
+/// reader drains on its own short poll interval. Waking it for every record
+/// costs more than the probe itself.
+const WAKEUP_BYTES: u64 = 256 << 10;
+
+/// Submits a record, waking the reader only when data piles up.
+#[inline(always)]
+fn submit<T>(entry: aya_ebpf::maps::ring_buf::RingBufEntry<T>) {
+    const BPF_RB_NO_WAKEUP: u64 = 1;
+    const BPF_RB_FORCE_WAKEUP: u64 = 2;
+    const BPF_RB_AVAIL_DATA: u64 = 0;
+    let pending = EVENTS.query(BPF_RB_AVAIL_DATA);
+    entry.submit(if pending > WAKEUP_BYTES {
+        BPF_RB_FORCE_WAKEUP
+    } else {
+        BPF_RB_NO_WAKEUP
+    });
+}
+
 /// Counts a record the ring buffer had no room for.
 #[inline(always)]
 fn count_drop() {

@@ -102,6 +102,6 @@ pub fn sys_enter(ctx: RawTracePointContext) -> i32 {
         }
         let _ = BLOB_LEN;
     }
-    entry.submit(0);
+    crate::submit(entry);
     0
 }

@@ -116,7 +116,7 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
     let mut faults = 0u64;
     let mut io_error: Option<std::io::Error> = None;
     while !stop.load(Ordering::Relaxed) && args.duration.is_none_or(|d| started.elapsed() < d) {
-        live.poll(Duration::from_millis(100), &mut |mut ev: Event| {
+        live.poll(Duration::from_millis(10), &mut |mut ev: Event| {
             fill_from_proc(&stores, &procfs, boot, &mut ev);
             if let Some(w) = &mut record
                 && let Err(e) = serde_json::to_writer(&mut *w, &ev)
