@@ -57,11 +57,12 @@ pub struct Offsets {
 impl Offsets {
     /// Reads the offsets from `path` (normally [`VMLINUX`]).
     pub fn from_file(path: &str) -> Result<Self, BtfError> {
-        let btf = Btf::from_file(path).map_err(|e| BtfError::Open {
-            path: path.into(),
-            message: format!("{e:#}"),
-        })?;
-        let off = |s: &str, m: &str| member_offset(&btf, s, m);
+        Self::from_btf(&open(path)?)
+    }
+
+    /// Reads the offsets from parsed BTF.
+    pub fn from_btf(btf: &Btf) -> Result<Self, BtfError> {
+        let off = |s: &str, m: &str| member_offset(btf, s, m);
         Ok(Self {
             task_pid: off("task_struct", "pid")?,
             task_tgid: off("task_struct", "tgid")?,
@@ -76,6 +77,47 @@ impl Offsets {
             file_dentry: off("file", "f_path")? + off("path", "dentry")?,
             dentry_name: off("dentry", "d_name")? + off("qstr", "name")?,
         })
+    }
+}
+
+/// Number of arguments the running kernel passes to raw tracepoint `name`
+/// (its `TP_PROTO`), from the `btf_trace_<name>` typedef; `None` when the
+/// kernel has no such tracepoint.
+pub fn tracepoint_arity(btf: &Btf, name: &str) -> Option<usize> {
+    let types = btf
+        .resolve_types_by_name(&format!("btf_trace_{name}"))
+        .ok()?;
+    let typedef = types.into_iter().find_map(|t| match t {
+        Type::Typedef(td) => Some(td),
+        _ => None,
+    })?;
+    let Ok(Type::Ptr(ptr)) = btf.resolve_chained_type(&typedef) else {
+        return None;
+    };
+    let Ok(Type::FuncProto(proto)) = btf.resolve_chained_type(&ptr) else {
+        return None;
+    };
+    // The first parameter is the probe's `void *__data` cookie.
+    proto.parameters.len().checked_sub(1)
+}
+
+/// Parses a BTF file.
+pub fn open(path: &str) -> Result<Btf, BtfError> {
+    Btf::from_file(path).map_err(|e| BtfError::Open {
+        path: path.into(),
+        message: format!("{e:#}"),
+    })
+}
+
+/// Checks that raw tracepoint `name` passes at least `want` arguments, so
+/// the program reads arguments the kernel really passes.
+pub fn check_tracepoint(btf: &Btf, name: &str, want: usize) -> Result<(), String> {
+    match tracepoint_arity(btf, name) {
+        Some(n) if n >= want => Ok(()),
+        Some(n) => Err(format!(
+            "the kernel's {name} passes {n} arguments, the program reads {want}"
+        )),
+        None => Err(format!("the kernel has no {name} tracepoint")),
     }
 }
 
@@ -140,6 +182,22 @@ mod tests {
         assert!(o.task_real_parent > o.task_tgid);
         assert!(o.mm_arg_end == o.mm_arg_start + 8);
         assert_eq!(o.dentry_name % 8, 0);
+    }
+
+    #[test]
+    fn tracepoint_signatures_of_the_running_kernel() {
+        let Ok(btf) = Btf::from_file(VMLINUX) else {
+            return;
+        };
+        assert_eq!(tracepoint_arity(&btf, "sys_enter"), Some(2));
+        assert_eq!(tracepoint_arity(&btf, "sched_process_exec"), Some(3));
+        assert_eq!(tracepoint_arity(&btf, "sched_process_fork"), Some(2));
+        assert_eq!(tracepoint_arity(&btf, "no_such_tracepoint"), None);
+        assert!(
+            check_tracepoint(&btf, "sched_process_exec", 4)
+                .unwrap_err()
+                .contains("passes 3")
+        );
     }
 
     #[test]

@@ -93,7 +93,8 @@ impl Live {
         if OBJECT.is_empty() {
             return Err(CollectorError::NotBuilt);
         }
-        let o = Offsets::from_file(VMLINUX)?;
+        let btf = crate::btf::open(VMLINUX)?;
+        let o = Offsets::from_btf(&btf)?;
         let host = std::process::id();
         let follow_only = u32::from(opts.follow.is_some());
         let globals: [(&str, u32); 14] = [
@@ -140,9 +141,18 @@ impl Live {
             "cgroup_mkdir",
             "cgroup_rmdir",
         ] {
+            // The programs read this many tracepoint arguments.
+            let args = match tp {
+                "sched_process_exec" => 3,
+                "sched_process_exit" => 1,
+                _ => 2,
+            };
+            let error = crate::btf::check_tracepoint(&btf, tp, args)
+                .and_then(|()| attach_raw(&mut ebpf, tp))
+                .err();
             hooks.push(Hook {
                 name: format!("raw_tracepoint/{tp}"),
-                error: attach_raw(&mut ebpf, tp).err(),
+                error,
             });
         }
         let cgroups = CgroupPaths::from_machine();
