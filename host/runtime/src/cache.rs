@@ -11,14 +11,15 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 pub(crate) fn load(engine: &Engine, path: &Path) -> Option<Component> {
-    if !path.is_file() {
-        return None;
-    }
+    // Read into memory rather than map the file: a mapped entry that some
+    // other process truncates would take the host down with SIGBUS.
+    let bytes = std::fs::read(path).ok()?;
     // SAFETY: the file was produced by `Component::serialize` of an engine
     // with the same compatibility hash (it is part of the file name) and
-    // written atomically by `store` below into a directory the host owns.
+    // written atomically by `store` below into a directory the host owns;
+    // wasmtime still checks its header and refuses a mismatch.
     #[allow(unsafe_code, reason = "deserialising our own precompiled artefacts")]
-    let loaded = unsafe { Component::deserialize_file(engine, path) };
+    let loaded = unsafe { Component::deserialize(engine, &bytes) };
     match loaded {
         Ok(c) => Some(c),
         Err(e) => {

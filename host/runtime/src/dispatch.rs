@@ -77,6 +77,30 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// Puts `detector` in place of the loaded one with the same id (or adds
+    /// it) and returns the one it replaced, still open: the caller closes
+    /// it. Takes effect between two events, so every event is seen by
+    /// exactly one of the two versions.
+    pub fn replace(&mut self, detector: Detector) -> Option<Detector> {
+        let old = match self.detectors.iter().position(|d| d.id() == detector.id()) {
+            Some(i) => Some(std::mem::replace(&mut self.detectors[i], detector)),
+            None => {
+                self.detectors.push(detector);
+                None
+            }
+        };
+        self.reindex();
+        old
+    }
+
+    /// Takes the detector with this id out of the pipeline.
+    pub fn remove(&mut self, id: &str) -> Option<Detector> {
+        let i = self.detectors.iter().position(|d| d.id() == id)?;
+        let d = self.detectors.remove(i);
+        self.reindex();
+        Some(d)
+    }
+
     fn reindex(&mut self) {
         self.by_event.clear();
         self.wildcard.clear();
