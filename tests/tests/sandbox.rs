@@ -232,3 +232,41 @@ fn only_the_owner_holds_a_writer() {
         "{text}"
     );
 }
+
+#[test]
+fn excess_events_are_shed_and_excess_findings_summarised() {
+    // The mock host's clock stands still: one second-long window.
+    let limits = Limits {
+        events_per_second: 30,
+        findings_per_second: 10,
+        ..Limits::default()
+    };
+    let mut h = MockHost::builder()
+        .limits(limits)
+        .detector_file(&misbehave(), config(&[("mode", "ok")]))
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut reported = 0;
+    for pid in 0..50 {
+        reported += h.send(event("openat", proc(pid, 1, 5, "x"), vec![])).len();
+    }
+    let stats = h.dispatcher().detectors()[0].stats();
+    assert_eq!(stats.shed, 20, "50 events, 30 delivered");
+    assert_eq!(stats.events, 30);
+    assert_eq!(stats.suppressed, 20, "30 detections, 10 reported");
+    assert_eq!(reported, 10);
+    // A second later the summary comes first, with the count.
+    let later = event("openat", proc(99, 1, 5, "x"), vec![]);
+    let later = sandtrap_model::Event {
+        timestamp: 1_700_000_002_000_000_000,
+        ..later
+    };
+    let f = h.send(later);
+    let summary = f
+        .iter()
+        .find(|f| f.definition.name == "findings_suppressed")
+        .expect("summary finding");
+    assert_eq!(summary.detector.id, "misbehave");
+    assert_eq!(summary.fields[0].value, sandtrap_model::Value::Uint(20));
+}

@@ -11,7 +11,7 @@ use sandtrap_collector::live::{Live, LiveOptions, boot_time_ns};
 use sandtrap_collector::procfs::{ProcFs, fill_from_proc, seed_stores};
 use sandtrap_collector::runtime_api::DockerApi;
 use sandtrap_model::Event;
-use sandtrap_runtime::{Dispatcher, Runtime};
+use sandtrap_runtime::{Applied, DirWatcher, Dispatcher, HotLoader, Runtime};
 use sandtrap_stores::Stores;
 
 use crate::Format;
@@ -110,6 +110,19 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
         ))),
     };
     let stop = stop_flag()?;
+    // Detectors added, changed or removed while running are picked up.
+    let hotload = args.detectors.as_ref().map(|dir| {
+        HotLoader::spawn(
+            rt.clone(),
+            DirWatcher::primed(dir),
+            Duration::from_millis(500),
+        )
+    });
+    let settings = |id: &str| {
+        config
+            .enabled(id)
+            .then(|| (config.init_config(id), config.limits(id)))
+    };
     let started = Instant::now();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -148,6 +161,21 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
                 }
             }
         });
+        if let Some((_, updates)) = &hotload {
+            for update in updates.try_iter() {
+                match dispatcher.apply(update, &settings) {
+                    Applied::Loaded { id, replaced } => {
+                        eprintln!(
+                            "sandtrap: detector {id} {}",
+                            if replaced { "replaced" } else { "loaded" }
+                        )
+                    }
+                    Applied::Unloaded { id } => eprintln!("sandtrap: detector {id} unloaded"),
+                    Applied::Refused(e) => eprintln!("sandtrap: {e}; the running version stays"),
+                    Applied::Ignored => {}
+                }
+            }
+        }
         if let Some(e) = io_error.take() {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 break;
@@ -158,8 +186,16 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
     if let Some(w) = &mut record {
         w.flush().context("writing the recording")?;
     }
+    for f in dispatcher.close() {
+        match args.format {
+            Format::Json => {
+                serde_json::to_writer(&mut out, &f)?;
+                out.write_all(b"\n")?;
+            }
+            Format::Pretty => crate::pretty::write(&mut out, &f)?,
+        }
+    }
     out.flush()?;
-    dispatcher.close();
     let s = live.stats();
     eprintln!(
         "sandtrap: {} events ({} records, {} malformed, {} DNS payloads unparsed), {} lost in the kernel, {} findings",

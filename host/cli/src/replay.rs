@@ -113,8 +113,16 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<bool> {
             }
         }
     }
+    for f in dispatcher.close() {
+        match args.format {
+            Format::Json => {
+                serde_json::to_writer(&mut out, &f)?;
+                out.write_all(b"\n")?;
+            }
+            Format::Pretty => crate::pretty::write(&mut out, &f)?,
+        }
+    }
     out.flush()?;
-    dispatcher.close();
     let stats = dispatcher.stats();
     tracing::info!(
         events = stats.events,

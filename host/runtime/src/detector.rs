@@ -15,7 +15,7 @@ use crate::component::DetectorComponent;
 use crate::convert;
 use crate::engine::{EPOCH_TICK, Mode, Runtime};
 use crate::error::LoadError;
-use crate::limits::Limits;
+use crate::limits::{Limits, RateLimiter};
 use crate::state::{HostState, LogLine};
 
 /// Counters of one detector.
@@ -33,6 +33,10 @@ pub struct DetectorStats {
     pub restarts: u64,
     /// Log lines dropped by the rate limit.
     pub logs_dropped: u64,
+    /// Events not delivered because of the events-per-second limit.
+    pub shed: u64,
+    /// Detections not reported because of the findings-per-second limit.
+    pub suppressed: u64,
 }
 
 /// A detector fault: the instance is gone.
@@ -60,6 +64,10 @@ pub struct Detector {
     quarantined: Option<String>,
     last_fault: Option<String>,
     captured: Vec<LogLine>,
+    event_limiter: RateLimiter,
+    finding_limiter: RateLimiter,
+    /// Suppressed since the last summary.
+    unreported: u64,
 }
 
 pub(crate) fn new_store(rt: &Runtime, detector_id: String, limits: &Limits) -> Store<HostState> {
@@ -148,6 +156,9 @@ impl Detector {
             }
         }
         let mut d = Self {
+            event_limiter: RateLimiter::new(limits.events_per_second),
+            finding_limiter: RateLimiter::new(limits.findings_per_second),
+            unreported: 0,
             component,
             config,
             limits,
@@ -229,6 +240,10 @@ impl Detector {
         if self.quarantined.is_some() {
             return Ok(Vec::new());
         }
+        if !self.event_limiter.allow(rt.clock.now_ns()) {
+            self.stats.shed += 1;
+            return Ok(Vec::new());
+        }
         if self.live.is_none() {
             match self.instantiate(rt) {
                 Ok(live) => {
@@ -251,10 +266,17 @@ impl Detector {
             Ok(Ok(detections)) => {
                 self.consecutive_faults = 0;
                 self.stats.detections += detections.len() as u64;
-                Ok(detections
-                    .into_iter()
-                    .map(convert::detection_from_wit)
-                    .collect())
+                let now = rt.clock.now_ns();
+                let mut kept = Vec::with_capacity(detections.len());
+                for d in detections {
+                    if self.finding_limiter.allow(now) {
+                        kept.push(convert::detection_from_wit(d));
+                    } else {
+                        self.stats.suppressed += 1;
+                        self.unreported += 1;
+                    }
+                }
+                Ok(kept)
             }
             Ok(Err(message)) => {
                 self.consecutive_faults = 0;
@@ -267,6 +289,16 @@ impl Detector {
                 Err(self.fault(reason))
             }
         }
+    }
+
+    /// Detections suppressed since the last call, once the findings limit
+    /// has room again: the host reports them as one summary finding, so
+    /// nothing is dropped silently.
+    pub fn take_suppressed(&mut self, now_ns: u64) -> Option<u64> {
+        if self.unreported == 0 || !self.finding_limiter.allow(now_ns) {
+            return None;
+        }
+        Some(std::mem::take(&mut self.unreported))
     }
 
     fn fault(&mut self, reason: String) -> Fault {

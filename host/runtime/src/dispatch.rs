@@ -186,15 +186,66 @@ impl Dispatcher {
         if !selected {
             self.stats.unselected += 1;
         }
+        let now = self.rt.clock.now_ns();
+        for d in &mut self.detectors {
+            if let Some(n) = d.take_suppressed(now) {
+                out.findings.push(suppression_summary(d, &ev, n));
+            }
+        }
         self.stats.findings += out.findings.len() as u64;
         out
     }
 
-    /// Closes every detector.
-    pub fn close(&mut self) {
+    /// Closes every detector; returns the summaries of findings still
+    /// suppressed, so none goes unreported.
+    pub fn close(&mut self) -> Vec<Finding> {
+        let mut out = Vec::new();
         for d in &mut self.detectors {
+            if let Some(n) = d.take_suppressed(u64::MAX) {
+                let last = Event {
+                    seq: 0,
+                    timestamp: self.rt.clock.now_ns(),
+                    name: "host_shutdown".into(),
+                    process: Default::default(),
+                    args: vec![],
+                };
+                out.push(suppression_summary(d, &last, n));
+            }
             d.close(&self.rt);
         }
+        out
+    }
+}
+
+/// The finding that stands for `n` detections a detector's findings limit
+/// suppressed.
+fn suppression_summary(d: &Detector, ev: &Event, n: u64) -> Finding {
+    let info = d.component().info();
+    Finding {
+        timestamp: ev.timestamp,
+        detector: DetectorRef {
+            id: info.id.clone(),
+            name: info.name.clone(),
+            version: info.version.clone(),
+        },
+        definition: sandtrap_model::FindingDefinition {
+            name: "findings_suppressed".into(),
+            description: "Findings over the detector's per-second limit, reported as a count"
+                .into(),
+            severity: sandtrap_model::Severity::Info,
+            mitre_tactic: String::new(),
+            mitre_technique: String::new(),
+            fields: vec!["suppressed".into(), "finding".into()],
+        },
+        severity: sandtrap_model::Severity::Info,
+        fields: vec![
+            sandtrap_model::Arg::new("suppressed", n),
+            sandtrap_model::Arg::new("finding", info.finding.name.as_str()),
+        ],
+        event: ev.clone(),
+        process: None,
+        ancestry: Vec::new(),
+        container: None,
     }
 }
 

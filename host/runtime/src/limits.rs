@@ -24,6 +24,11 @@ pub struct Limits {
     pub max_handles: u32,
     /// Consecutive faults after which the detector is quarantined.
     pub max_consecutive_faults: u32,
+    /// Events delivered per second; the excess is shed and counted.
+    pub events_per_second: u32,
+    /// Findings kept per second; the excess is suppressed, counted and
+    /// reported in a summary finding.
+    pub findings_per_second: u32,
 }
 
 impl Default for Limits {
@@ -36,6 +41,8 @@ impl Default for Limits {
             log_lines_per_second: 20,
             max_handles: 256,
             max_consecutive_faults: 5,
+            events_per_second: 100_000,
+            findings_per_second: 100,
         }
     }
 }

@@ -322,6 +322,6 @@ impl MockHost {
 
 impl Drop for MockHost {
     fn drop(&mut self) {
-        self.dispatcher.close();
+        let _ = self.dispatcher.close();
     }
 }
