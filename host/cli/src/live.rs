@@ -26,6 +26,8 @@ pub(crate) struct RunArgs {
     pub record: Option<PathBuf>,
     pub follow: Vec<u32>,
     pub runtime_socket: Option<PathBuf>,
+    pub control: Option<PathBuf>,
+    pub metrics: Option<String>,
 }
 
 fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
@@ -123,6 +125,22 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
             .enabled(id)
             .then(|| (config.init_config(id), config.limits(id)))
     };
+    let control = match (&args.control, &args.detectors) {
+        (Some(path), Some(_)) => Some(crate::control::serve(path, rt.clone())?),
+        _ => None,
+    };
+    let exposition = match (&args.metrics, &args.detectors) {
+        (Some(addr), Some(_)) => {
+            let addr = addr
+                .parse()
+                .with_context(|| format!("--metrics {addr}: not an address"))?;
+            let (text, bound) = crate::metrics::serve(addr)?;
+            tracing::info!("metrics on http://{bound}/metrics");
+            Some(text)
+        }
+        _ => None,
+    };
+    let mut rendered: Option<Instant> = None;
     let started = Instant::now();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -174,6 +192,29 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
                     Applied::Refused(e) => eprintln!("sandtrap: {e}; the running version stays"),
                     Applied::Ignored => {}
                 }
+            }
+        }
+        let collector = [
+            ("events_total", live.stats().events),
+            ("records_total", live.stats().records),
+            ("malformed_total", live.stats().malformed),
+            ("lost_total", live.kernel_dropped()),
+        ];
+        if let Some(requests) = &control {
+            let snapshot: std::collections::BTreeMap<&str, u64> =
+                collector.iter().copied().collect();
+            let snapshot = serde_json::json!(snapshot);
+            for req in requests.try_iter() {
+                crate::control::handle(req, &mut dispatcher, &settings, &snapshot);
+            }
+        }
+        if let Some(text) = &exposition
+            && rendered.is_none_or(|t| t.elapsed() >= Duration::from_secs(1))
+        {
+            rendered = Some(Instant::now());
+            let body = crate::metrics::render(&dispatcher, &collector);
+            if let Ok(mut t) = text.lock() {
+                *t = body;
             }
         }
         if let Some(e) = io_error.take() {

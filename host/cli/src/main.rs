@@ -4,9 +4,11 @@
 //! refused or a test failed (what was valid still ran), 2 on usage errors.
 
 mod config;
+mod control;
 mod inspect;
 mod live;
 mod load;
+mod metrics;
 mod pretty;
 mod replay;
 mod test_cmd;
@@ -73,6 +75,22 @@ enum Command {
         /// (default: /var/run/docker.sock or /run/podman/podman.sock when present).
         #[arg(long)]
         runtime_socket: Option<PathBuf>,
+        /// Control socket for `sandtrap ctl` (owner-only permissions).
+        #[arg(long, default_value = "/run/sandtrap.sock")]
+        control: PathBuf,
+        /// Prometheus metrics address, or `off`.
+        #[arg(long, default_value = "127.0.0.1:9464")]
+        metrics: String,
+    },
+    /// Talk to a running host: list, load PATH, unload ID, enable ID,
+    /// disable ID, stats, stores.
+    Ctl {
+        /// The host's control socket.
+        #[arg(long, default_value = "/run/sandtrap.sock")]
+        socket: PathBuf,
+        /// The command and its argument.
+        #[arg(required = true)]
+        command: Vec<String>,
     },
     /// Record live events in the replay format (JSON lines).
     Record {
@@ -161,6 +179,8 @@ fn main() -> ExitCode {
             cache_dir,
             follow,
             runtime_socket,
+            control,
+            metrics,
         } => live::run(&live::RunArgs {
             detectors: Some(detectors),
             config,
@@ -170,7 +190,10 @@ fn main() -> ExitCode {
             record: None,
             follow,
             runtime_socket,
+            control: Some(control),
+            metrics: (metrics != "off").then_some(metrics),
         }),
+        Command::Ctl { socket, command } => control::client(&socket, &command),
         Command::Record {
             out,
             duration,
@@ -184,6 +207,8 @@ fn main() -> ExitCode {
             record: Some(out),
             follow,
             runtime_socket: None,
+            control: None,
+            metrics: None,
         }),
         Command::Test {
             detector,

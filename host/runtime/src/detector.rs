@@ -37,6 +37,33 @@ pub struct DetectorStats {
     pub shed: u64,
     /// Detections not reported because of the findings-per-second limit.
     pub suppressed: u64,
+    /// Call latency histogram: counts of calls at or below each of
+    /// [`LATENCY_BUCKETS_NS`], then above the last.
+    pub latency_buckets: [u64; LATENCY_BUCKETS_NS.len() + 1],
+    /// Sum of call latencies, ns.
+    pub latency_sum_ns: u64,
+}
+
+/// Upper bounds of the call latency buckets, ns.
+pub const LATENCY_BUCKETS_NS: [u64; 7] = [
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+];
+
+impl DetectorStats {
+    fn observe_latency(&mut self, ns: u64) {
+        let i = LATENCY_BUCKETS_NS
+            .iter()
+            .position(|b| ns <= *b)
+            .unwrap_or(LATENCY_BUCKETS_NS.len());
+        self.latency_buckets[i] += 1;
+        self.latency_sum_ns = self.latency_sum_ns.saturating_add(ns);
+    }
 }
 
 /// A detector fault: the instance is gone.
@@ -68,6 +95,7 @@ pub struct Detector {
     finding_limiter: RateLimiter,
     /// Suppressed since the last summary.
     unreported: u64,
+    enabled: bool,
 }
 
 pub(crate) fn new_store(rt: &Runtime, detector_id: String, limits: &Limits) -> Store<HostState> {
@@ -159,6 +187,7 @@ impl Detector {
             event_limiter: RateLimiter::new(limits.events_per_second),
             finding_limiter: RateLimiter::new(limits.findings_per_second),
             unreported: 0,
+            enabled: true,
             component,
             config,
             limits,
@@ -254,6 +283,24 @@ impl Detector {
             }
         }
         self.stats.events += 1;
+        let started = std::time::Instant::now();
+        let result = self.call(rt, ev);
+        let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.stats.observe_latency(ns);
+        result
+    }
+
+    /// Whether events are delivered (`sandtrap ctl disable` turns it off).
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Turns delivery on or off; a disabled detector keeps its instance.
+    pub fn set_enabled(&mut self, on: bool) {
+        self.enabled = on;
+    }
+
+    fn call(&mut self, rt: &Runtime, ev: &Event) -> Result<Vec<Detection>, Fault> {
         let limits = &self.limits;
         let live = self.live.as_mut().expect("instance present: made above");
         arm(rt, &mut live.store, limits);

@@ -163,6 +163,9 @@ impl Dispatcher {
         let mut selected = false;
         for &i in candidates {
             let d = &mut self.detectors[i];
+            if !d.enabled() {
+                continue;
+            }
             if !d
                 .component()
                 .info()

@@ -34,7 +34,7 @@ mod limits;
 mod state;
 
 pub use component::DetectorComponent;
-pub use detector::{Detector, DetectorStats, Fault};
+pub use detector::{Detector, DetectorStats, Fault, LATENCY_BUCKETS_NS};
 pub use dispatch::{DispatchStats, Dispatcher, FINDING_ANCESTRY_DEPTH, Outcome};
 pub use engine::{Mode, Runtime, RuntimeBuilder};
 pub use error::LoadError;

@@ -1,0 +1,136 @@
+//! The control socket and the metrics endpoint of a running host (root).
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sandtrap_e2e::{examples_dir, sandtrap_bin};
+use serde_json::Value;
+
+fn ctl(socket: &std::path::Path, words: &[&str]) -> (bool, Value) {
+    let out = Command::new(sandtrap_bin())
+        .arg("ctl")
+        .arg("--socket")
+        .arg(socket)
+        .args(words)
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.success(), v)
+}
+
+fn scrape(port: u16) -> String {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    text
+}
+
+#[test]
+fn ctl_drives_a_running_host_and_metrics_are_served_on_loopback() {
+    let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| s.contains("Uid:\t0\t"));
+    if !root || !std::path::Path::new("/sys/kernel/btf/vmlinux").exists() {
+        eprintln!("skipped: needs root and kernel BTF");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("ctl.sock");
+    let port = 20_000 + (std::process::id() % 20_000) as u16;
+    let mut quiet = Command::new("sleep").arg("60").spawn().unwrap();
+    let mut host = Command::new(sandtrap_bin())
+        .args([
+            "run",
+            "--detectors",
+            examples_dir().to_str().unwrap(),
+            "--follow",
+            &quiet.id().to_string(),
+        ])
+        .arg("--control")
+        .arg(&socket)
+        .args([
+            "--metrics",
+            &format!("127.0.0.1:{port}"),
+            "--duration",
+            "60",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !socket.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "control socket never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let (ok, list) = ctl(&socket, &["list"]);
+    assert!(ok);
+    assert_eq!(list.as_array().unwrap().len(), 4);
+    let (ok, r) = ctl(&socket, &["disable", "fileless-exec"]);
+    assert!(ok && r["enabled"] == false, "{r}");
+    let (ok, r) = ctl(&socket, &["unload", "webserver-shell"]);
+    assert!(ok && r["unloaded"] == "webserver-shell", "{r}");
+    let (ok, r) = ctl(&socket, &["unload", "webserver-shell"]);
+    assert!(
+        !ok && r["error"].as_str().unwrap().contains("no detector"),
+        "{r}"
+    );
+    let path = examples_dir().join("webserver_shell.wasm");
+    let (ok, r) = ctl(&socket, &["load", path.to_str().unwrap()]);
+    assert!(ok && r["loaded"] == "webserver-shell", "{r}");
+    let (ok, r) = ctl(&socket, &["load", "/etc/hostname"]);
+    assert!(
+        !ok && r["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid WebAssembly component"),
+        "{r}"
+    );
+    let (ok, stats) = ctl(&socket, &["stats"]);
+    assert!(
+        ok && stats["detectors"].as_array().unwrap().len() == 4,
+        "{stats}"
+    );
+    assert!(stats["collector"]["lost_total"].is_u64());
+    let (ok, stores) = ctl(&socket, &["stores"]);
+    assert!(
+        ok && stores
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "process"),
+        "{stores}"
+    );
+    let (ok, _) = ctl(&socket, &["frobnicate"]);
+    assert!(!ok);
+
+    std::thread::sleep(Duration::from_millis(1500));
+    let text = scrape(port);
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    for needle in [
+        "sandtrap_detector_events_total{detector=\"denied-connect\"}",
+        "sandtrap_detector_quarantined{detector=\"fileless-exec\"} 0",
+        "sandtrap_detector_call_seconds_bucket{detector=\"webserver-shell\",le=\"+Inf\"}",
+        "sandtrap_store_items{store=\"process\"}",
+        "sandtrap_collector_lost_total 0",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+
+    // SIGTERM: the host stops cleanly.
+    let _ = Command::new("kill").arg(host.id().to_string()).status();
+    let status = host.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let _ = quiet.kill();
+    let _ = quiet.wait();
+}
