@@ -25,7 +25,13 @@ fn version(bytes: &[u8], n: u32) -> Vec<u8> {
 }
 
 fn settings(_: &str) -> Option<(Vec<(String, String)>, Limits)> {
-    Some((vec![("mode".into(), "ok".into())], Limits::default()))
+    // No rate limits: every event must produce exactly one finding.
+    let limits = Limits {
+        events_per_second: u32::MAX,
+        findings_per_second: u32::MAX,
+        ..Limits::default()
+    };
+    Some((vec![("mode".into(), "ok".into())], limits))
 }
 
 fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) {
