@@ -270,3 +270,89 @@ fn excess_events_are_shed_and_excess_findings_summarised() {
     assert_eq!(summary.detector.id, "misbehave");
     assert_eq!(summary.fields[0].value, sandtrap_model::Value::Uint(20));
 }
+
+#[test]
+fn files_sockets_environment_and_arguments_are_not_there() {
+    let mut h = host_with("ambient", Limits::default());
+    let f = h.send(event("openat", proc(70, 1, 5, "x"), vec![]));
+    let mine = f
+        .iter()
+        .find(|f| f.detector.id == "misbehave")
+        .expect("a detection");
+    let field = |n: &str| {
+        mine.fields
+            .iter()
+            .find(|a| a.name == n)
+            .map(|a| a.value.clone())
+            .unwrap()
+    };
+    let text = |v: sandtrap_model::Value| match v {
+        sandtrap_model::Value::Str(s) => s,
+        other => panic!("{other:?}"),
+    };
+    let fs = text(field("fs"));
+    assert!(
+        fs.parse::<u64>().is_err(),
+        "reading /etc/hostname must fail, got {fs}"
+    );
+    let net = text(field("net"));
+    assert_ne!(net, "connected");
+    assert_eq!(field("env"), sandtrap_model::Value::Uint(0));
+    assert_eq!(field("args"), sandtrap_model::Value::Uint(0));
+    assert!(h.faults().is_empty());
+}
+
+#[test]
+fn stale_and_forged_handles_trap_the_offender_only() {
+    for (mode, cause) in [
+        ("stale-handle", "unknown handle"),
+        ("forged-writer", "handle"),
+    ] {
+        let fixtures = sandtrap_testkit::StoreFixtures {
+            reputation: vec![sandtrap_testkit::ReputationFixture {
+                store: "ip-reputation".into(),
+                owner: "someone-else".into(),
+                policy: Default::default(),
+                entries: vec![],
+            }],
+            ..Default::default()
+        };
+        let mut h = MockHost::builder()
+            .fixtures(fixtures)
+            .detector_file(&misbehave(), config(&[("mode", mode)]))
+            .unwrap()
+            .detector_file(&example("fileless_exec"), vec![])
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            fileless_findings(&mut h, 80),
+            1,
+            "{mode}: the others lose nothing"
+        );
+        let faults = h.faults();
+        assert_eq!(faults.len(), 1, "{mode}: {faults:?}");
+        assert!(
+            faults[0].reason.contains(cause),
+            "{mode}: {}",
+            faults[0].reason
+        );
+        let store = h.stores().reputation().open("ip-reputation").unwrap();
+        assert!(
+            store.list_sources().is_empty(),
+            "{mode}: nothing was written"
+        );
+    }
+}
+
+#[test]
+fn a_findings_flood_is_capped_and_counted() {
+    let mut h = host_with("flood-findings", Limits::default());
+    let f = h.send(event("openat", proc(90, 1, 5, "x"), vec![]));
+    assert_eq!(
+        f.iter().filter(|f| f.detector.id == "misbehave").count(),
+        100
+    );
+    let s = h.dispatcher().detectors()[0].stats();
+    assert_eq!((s.detections, s.suppressed), (1000, 900));
+}

@@ -1,6 +1,7 @@
 //! A detector that misbehaves on purpose. Config key `mode`:
 //! `ok` (one detection per event), `init-fail`, `trap`, `loop`, `grow`,
-//! `recurse`, `log-flood`, `store-flood`, or `boom-arg` (traps only on
+//! `recurse`, `log-flood`, `store-flood`, `flood-findings`, `ambient`,
+//! `stale-handle`, `forged-writer`, or `boom-arg` (traps only on
 //! events with the argument `boom`); `register` names an ip-reputation
 //! store to register at init. Used by the end-to-end tests to show
 //! the host survives each.
@@ -71,6 +72,46 @@ impl Detector for Misbehave {
                 let _ = stores::get_process(black_box(42));
             },
             "error" => return Err(format!("cannot handle {}", ev.name)),
+            "flood-findings" => {
+                return Ok((0..1000)
+                    .map(|i| Detection::new().field("n", i as u64))
+                    .collect());
+            }
+            "ambient" => {
+                // Everything a sandbox must deny: files, sockets, env, args.
+                let fs = std::fs::read("/etc/hostname")
+                    .map(|b| b.len().to_string())
+                    .unwrap_or_else(|e| e.to_string());
+                let net = std::net::TcpStream::connect("127.0.0.1:22")
+                    .map(|_| "connected".to_owned())
+                    .unwrap_or_else(|e| e.to_string());
+                let env = std::env::vars().count() as u64;
+                let args = std::env::args().count() as u64;
+                return Ok(vec![
+                    Detection::new()
+                        .field("fs", fs)
+                        .field("net", net)
+                        .field("env", env)
+                        .field("args", args),
+                ]);
+            }
+            "stale-handle" | "forged-writer" => {
+                use sandtrap_sdk::stores::ip_reputation::{Reader, Writer, open};
+                let reader = open("ip-reputation").map_err(|e| format!("{e:?}"))?;
+                let handle = reader.handle();
+                if self.mode == "stale-handle" {
+                    drop(reader);
+                    // The handle is dead: the host must trap, not crash.
+                    #[allow(unsafe_code, reason = "a hostile detector on purpose")]
+                    let ghost = unsafe { Reader::from_handle(handle) };
+                    let _ = ghost.get("192.0.2.1");
+                } else {
+                    // A reader's handle dressed up as the owner's writer.
+                    #[allow(unsafe_code, reason = "a hostile detector on purpose")]
+                    let fake = unsafe { Writer::from_handle(handle) };
+                    let _ = fake.clear("config");
+                }
+            }
             _ => {}
         }
         Ok(vec![Detection::new().field("event", ev.name.as_str())])
