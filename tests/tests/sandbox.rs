@@ -356,3 +356,28 @@ fn a_findings_flood_is_capped_and_counted() {
     let s = h.dispatcher().detectors()[0].stats();
     assert_eq!((s.detections, s.suppressed), (1000, 900));
 }
+
+#[test]
+fn faults_spread_over_a_window_also_trip_the_breaker() {
+    // Faults on every other event never trip the consecutive breaker.
+    let limits = Limits {
+        max_faults_per_window: 4,
+        ..Limits::default()
+    };
+    let mut h = host_with("boom-arg", limits);
+    for pid in 0..10 {
+        h.send(event(
+            "openat",
+            proc(100 + pid, 1, 5, "x"),
+            vec![Arg::new("boom", true)],
+        ));
+        h.send(event("openat", proc(100 + pid, 1, 5, "x"), vec![]));
+    }
+    let d = &h.dispatcher().detectors()[0];
+    assert_eq!(h.faults().len(), 4);
+    assert!(
+        d.quarantined().unwrap().contains("4 faults within 60s"),
+        "{:?}",
+        d.quarantined()
+    );
+}

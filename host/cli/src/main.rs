@@ -65,9 +65,9 @@ enum Command {
         /// Stop after this many seconds (default: until SIGINT/SIGTERM).
         #[arg(long)]
         duration: Option<f64>,
-        /// Directory for compiled components (default: none).
-        #[arg(long)]
-        cache_dir: Option<PathBuf>,
+        /// Directory for compiled components, so restarts do not compile again.
+        #[arg(long, default_value = "/var/cache/sandtrap")]
+        cache_dir: PathBuf,
         /// Trace only these pids and their descendants.
         #[arg(long, value_delimiter = ',')]
         follow: Vec<u32>,
@@ -186,7 +186,7 @@ fn main() -> ExitCode {
             config,
             format,
             duration: duration.map(std::time::Duration::from_secs_f64),
-            cache_dir,
+            cache_dir: Some(cache_dir),
             record: None,
             follow,
             runtime_socket,

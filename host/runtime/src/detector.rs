@@ -88,6 +88,9 @@ pub struct Detector {
     live: Option<Live>,
     stats: DetectorStats,
     consecutive_faults: u32,
+    recent_faults: std::collections::VecDeque<u64>,
+    /// Host clock at the current call, for the fault window.
+    clock_ns: u64,
     quarantined: Option<String>,
     last_fault: Option<String>,
     captured: Vec<LogLine>,
@@ -194,6 +197,8 @@ impl Detector {
             live: None,
             stats: DetectorStats::default(),
             consecutive_faults: 0,
+            recent_faults: std::collections::VecDeque::new(),
+            clock_ns: 0,
             quarantined: None,
             last_fault: None,
             captured: Vec::new(),
@@ -269,7 +274,8 @@ impl Detector {
         if self.quarantined.is_some() {
             return Ok(Vec::new());
         }
-        if !self.event_limiter.allow(rt.clock.now_ns()) {
+        self.clock_ns = rt.clock.now_ns();
+        if !self.event_limiter.allow(self.clock_ns) {
             self.stats.shed += 1;
             return Ok(Vec::new());
         }
@@ -356,11 +362,33 @@ impl Detector {
         self.stats.faults += 1;
         self.consecutive_faults += 1;
         tracing::warn!(detector = %self.id(), "instance discarded: {reason}");
-        if self.consecutive_faults >= self.limits.max_consecutive_faults {
-            let why = format!(
+        // Two breakers: faults in a row, and faults within a time window
+        // (a detector that fails every other event never trips the first).
+        let now = self.clock_ns;
+        let window = u64::try_from(self.limits.fault_window.as_nanos()).unwrap_or(u64::MAX);
+        self.recent_faults.push_back(now);
+        while self
+            .recent_faults
+            .front()
+            .is_some_and(|t| now.saturating_sub(*t) > window)
+        {
+            self.recent_faults.pop_front();
+        }
+        let why = if self.consecutive_faults >= self.limits.max_consecutive_faults {
+            Some(format!(
                 "{} consecutive faults, last: {reason}",
                 self.consecutive_faults
-            );
+            ))
+        } else if self.recent_faults.len() >= self.limits.max_faults_per_window as usize {
+            Some(format!(
+                "{} faults within {:?}, last: {reason}",
+                self.recent_faults.len(),
+                self.limits.fault_window
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
             tracing::error!(detector = %self.id(), "quarantined: {why}");
             self.quarantined = Some(why);
         }

@@ -24,6 +24,11 @@ pub struct Limits {
     pub max_handles: u32,
     /// Consecutive faults after which the detector is quarantined.
     pub max_consecutive_faults: u32,
+    /// Faults within `fault_window` after which the detector is quarantined.
+    pub max_faults_per_window: u32,
+    /// The window of `max_faults_per_window`.
+    #[serde(with = "millis")]
+    pub fault_window: Duration,
     /// Events delivered per second; the excess is shed and counted.
     pub events_per_second: u32,
     /// Findings kept per second; the excess is suppressed, counted and
@@ -41,6 +46,8 @@ impl Default for Limits {
             log_lines_per_second: 20,
             max_handles: 256,
             max_consecutive_faults: 5,
+            max_faults_per_window: 20,
+            fault_window: Duration::from_secs(60),
             events_per_second: 100_000,
             findings_per_second: 100,
         }
