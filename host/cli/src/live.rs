@@ -126,7 +126,14 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
             .then(|| (config.init_config(id), config.limits(id)))
     };
     let control = match (&args.control, &args.detectors) {
-        (Some(path), Some(_)) => Some(crate::control::serve(path, rt.clone())?),
+        // The host is useful without its control socket: say so and go on.
+        (Some(path), Some(_)) => match crate::control::serve(path, rt.clone()) {
+            Ok(rx) => Some(rx),
+            Err(e) => {
+                eprintln!("sandtrap: control socket unavailable, continuing without it: {e:#}");
+                None
+            }
+        },
         _ => None,
     };
     let exposition = match (&args.metrics, &args.detectors) {
@@ -134,9 +141,16 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
             let addr = addr
                 .parse()
                 .with_context(|| format!("--metrics {addr}: not an address"))?;
-            let (text, bound) = crate::metrics::serve(addr)?;
-            tracing::info!("metrics on http://{bound}/metrics");
-            Some(text)
+            match crate::metrics::serve(addr) {
+                Ok((text, bound)) => {
+                    tracing::info!("metrics on http://{bound}/metrics");
+                    Some(text)
+                }
+                Err(e) => {
+                    eprintln!("sandtrap: metrics unavailable, continuing without them: {e:#}");
+                    None
+                }
+            }
         }
         _ => None,
     };
