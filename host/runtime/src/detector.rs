@@ -99,6 +99,8 @@ pub struct Detector {
     /// Suppressed since the last summary.
     unreported: u64,
     enabled: bool,
+    /// Id under which this instance runs, when not the component's own.
+    instance: Option<String>,
 }
 
 pub(crate) fn new_store(rt: &Runtime, detector_id: String, limits: &Limits) -> Store<HostState> {
@@ -191,6 +193,7 @@ impl Detector {
             finding_limiter: RateLimiter::new(limits.findings_per_second),
             unreported: 0,
             enabled: true,
+            instance: None,
             component,
             config,
             limits,
@@ -232,7 +235,21 @@ impl Detector {
 
     /// The detector's id.
     pub fn id(&self) -> &str {
-        &self.component.info.id
+        self.instance.as_deref().unwrap_or(&self.component.info.id)
+    }
+
+    /// Runs this detector under another id, so one component can run as
+    /// several instances (with different configurations). Call before the
+    /// detector is added to a pipeline; the instance is re-initialised so
+    /// store ownership follows the new id.
+    pub fn renamed(mut self, rt: &Runtime, id: impl Into<String>) -> Result<Self, LoadError> {
+        self.instance = Some(id.into());
+        self.live = Some(self.instantiate(rt).map_err(|message| LoadError::Init {
+            origin: self.component.origin.clone(),
+            detector: self.id().to_owned(),
+            message,
+        })?);
+        Ok(self)
     }
 
     /// Its component.

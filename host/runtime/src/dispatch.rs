@@ -227,7 +227,7 @@ fn suppression_summary(d: &Detector, ev: &Event, n: u64) -> Finding {
     Finding {
         timestamp: ev.timestamp,
         detector: DetectorRef {
-            id: info.id.clone(),
+            id: d.id().to_owned(),
             name: info.name.clone(),
             version: info.version.clone(),
         },
@@ -279,7 +279,7 @@ fn enrich(rt: &Runtime, d: &Detector, ev: &Event, det: sandtrap_model::Detection
     Finding {
         timestamp: ev.timestamp,
         detector: DetectorRef {
-            id: info.id.clone(),
+            id: d.id().to_owned(),
             name: info.name.clone(),
             version: info.version.clone(),
         },

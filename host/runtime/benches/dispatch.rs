@@ -1,0 +1,201 @@
+//! Dispatch benchmark: the cost of the sandbox boundary and of the host
+//! around it. `cargo bench -p sandtrap-runtime --bench dispatch` (after
+//! `./dev guests`) prints a markdown table.
+//!
+//! Measures: host-side filtering of events no detector selected; calls
+//! into 1, 8 and 32 detectors; instantiate, compile (cold and cached) and
+//! hot-swap; resident memory per loaded detector.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sandtrap_model::{Arg, Event, ProcessContext};
+use sandtrap_runtime::{Applied, Detector, DetectorComponent, Dispatcher, Limits, Runtime, Update};
+use sandtrap_stores::Stores;
+
+fn component(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (run ./dev guests first)", p.display()))
+}
+
+fn event(name: &str, path: &str, pid: u32) -> Event {
+    Event {
+        seq: 0,
+        timestamp: 0,
+        name: name.into(),
+        process: ProcessContext {
+            pid,
+            tid: pid,
+            ppid: 1,
+            start_ticks: 100,
+            comm: "bench".into(),
+            ..Default::default()
+        },
+        args: vec![Arg::new("pathname", path)],
+    }
+}
+
+fn unlimited() -> Limits {
+    Limits {
+        events_per_second: u32::MAX,
+        findings_per_second: u32::MAX,
+        ..Limits::default()
+    }
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn per_event(n: u64, d: Duration) -> f64 {
+    d.as_nanos() as f64 / n as f64
+}
+
+fn main() {
+    let stores = Arc::new(Stores::builder().build());
+    let rt = Arc::new(Runtime::builder().build(stores.clone()).unwrap());
+    let fileless = component("detectors/fileless_exec.wasm");
+    let misbehave = component("test-detectors/misbehave.wasm");
+    println!("| measurement | value |\n|---|---|");
+
+    // Compile, cold and from the cache.
+    let cache = std::env::temp_dir().join(format!("sandtrap-bench-cache-{}", std::process::id()));
+    let cached_rt = Runtime::builder()
+        .cache_dir(Some(cache.clone()))
+        .build(stores.clone())
+        .unwrap();
+    let t = Instant::now();
+    let c = DetectorComponent::load(&cached_rt, "fileless", &fileless).unwrap();
+    println!(
+        "| compile + check, cold (fileless-exec, {} KiB) | {:.1} ms |",
+        fileless.len() / 1024,
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    assert!(!c.from_cache());
+    let t = Instant::now();
+    let c = DetectorComponent::load(&cached_rt, "fileless", &fileless).unwrap();
+    println!(
+        "| compile + check, cached | {:.2} ms |",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    assert!(c.from_cache());
+    let _ = std::fs::remove_dir_all(&cache);
+
+    // Instantiate + init.
+    let comp = DetectorComponent::load(&rt, "misbehave", &misbehave).unwrap();
+    let n = 200;
+    let t = Instant::now();
+    for _ in 0..n {
+        let d = Detector::start(&rt, comp.clone(), vec![], unlimited()).unwrap();
+        drop(d);
+    }
+    println!(
+        "| instantiate + init | {:.1} µs |",
+        per_event(n, t.elapsed()) / 1e3
+    );
+
+    // Hot swap of a compiled component, between two events.
+    let mut pipeline = Dispatcher::new(rt.clone());
+    pipeline
+        .add(Detector::start(&rt, comp.clone(), vec![], unlimited()).unwrap())
+        .unwrap();
+    let settings = |_: &str| Some((vec![("mode".to_owned(), "ok".to_owned())], unlimited()));
+    let swaps = 100;
+    let t = Instant::now();
+    for _ in 0..swaps {
+        let u = Update::Ready {
+            path: PathBuf::from("misbehave"),
+            component: comp.clone(),
+        };
+        assert!(matches!(
+            pipeline.apply(u, &settings),
+            Applied::Loaded { .. } | Applied::Refused(_)
+        ));
+    }
+    println!(
+        "| hot swap (cached component: start, swap, close old) | {:.2} ms |",
+        t.elapsed().as_secs_f64() * 1e3 / f64::from(swaps)
+    );
+
+    // Host-side filtering: events no selector matches cost no wasm call.
+    let mut pipeline = Dispatcher::new(rt.clone());
+    pipeline
+        .add(
+            Detector::start(
+                &rt,
+                DetectorComponent::load(&rt, "f", &fileless).unwrap(),
+                vec![],
+                unlimited(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let n = 200_000;
+    let ev = event("openat", "/etc/passwd", 10);
+    let t = Instant::now();
+    for _ in 0..n {
+        pipeline.process(ev.clone());
+    }
+    println!(
+        "| event selected by no detector (stores + selection) | {:.0} ns/event |",
+        per_event(n, t.elapsed())
+    );
+    let ev = event("sched_process_exec", "/usr/bin/ls", 10);
+    let t = Instant::now();
+    for _ in 0..n {
+        pipeline.process(ev.clone());
+    }
+    println!(
+        "| exec whose pathname filter rejects it (host-side filter) | {:.0} ns/event |",
+        per_event(n, t.elapsed())
+    );
+
+    // Calls into N trivial detectors (misbehave "ok": one detection per event).
+    for count in [1usize, 8, 32] {
+        let mut pipeline = Dispatcher::new(rt.clone());
+        let before = rss_kib();
+        for i in 0..count {
+            // The same component, running as `count` instances.
+            let d = Detector::start(
+                &rt,
+                comp.clone(),
+                vec![("mode".into(), "ok".into())],
+                unlimited(),
+            )
+            .and_then(|d| d.renamed(&rt, format!("misbehave-{i}")))
+            .unwrap();
+            pipeline.add(d).unwrap();
+        }
+        let loaded = pipeline.detectors().len();
+        let after = rss_kib();
+        let n = 20_000;
+        let ev = event("openat", "/tmp/x", 11);
+        let t = Instant::now();
+        let mut findings = 0;
+        for _ in 0..n {
+            findings += pipeline.process(ev.clone()).findings.len();
+        }
+        let el = t.elapsed();
+        println!(
+            "| {loaded} detector(s) called per event (one finding each) | {:.0} ns/event, {:.0} events/s, {findings} findings |",
+            per_event(n, el),
+            n as f64 / el.as_secs_f64()
+        );
+        if loaded > 0 {
+            println!(
+                "| resident memory per loaded detector | {} KiB |",
+                after.saturating_sub(before) / loaded as u64
+            );
+        }
+    }
+}
