@@ -162,6 +162,11 @@ impl ProcessTree {
                 // remembers which container the process is in.
                 ctx.container_id = p.container_id.clone();
             }
+            // Syscall events do not carry the executable; the tree knows
+            // it, so `process.exe` selectors work on them too.
+            if ctx.exe.is_empty() && !p.exe.is_empty() {
+                ctx.exe = p.exe.clone();
+            }
             if p.parent_entity_id == 0 && ctx.parent_entity_id != 0 {
                 let mut updated = p.clone();
                 updated.parent_entity_id = ctx.parent_entity_id;

@@ -347,3 +347,21 @@ fn concurrent_readers_and_writer() {
     }
     assert_eq!(t.len(), 1024);
 }
+
+#[test]
+fn events_without_an_executable_get_the_one_the_tree_knows() {
+    let t = tree(16);
+    let mut known = proc(7, 70, 0);
+    known.exe = "/usr/bin/curl".into();
+    known.container_id = "c".repeat(64);
+    t.insert(known);
+    let mut c = ctx(7, 70, 1);
+    t.observe(&mut c);
+    assert_eq!(c.exe, "/usr/bin/curl");
+    assert_eq!(c.container_id, "c".repeat(64));
+    // An event that says which executable it ran keeps its own.
+    let mut c = ctx(7, 70, 1);
+    c.exe = "/usr/bin/wget".into();
+    t.observe(&mut c);
+    assert_eq!(c.exe, "/usr/bin/wget");
+}
