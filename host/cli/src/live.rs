@@ -182,12 +182,7 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
                 );
             }
             for f in &outcome.findings {
-                let written = match args.format {
-                    Format::Json => serde_json::to_writer(&mut out, f)
-                        .map_err(std::io::Error::from)
-                        .and_then(|()| out.write_all(b"\n")),
-                    Format::Pretty => crate::pretty::write(&mut out, f),
-                };
+                let written = crate::pretty::emit(&mut out, args.format, f);
                 if let Err(e) = written.and_then(|()| out.flush()) {
                     io_error.get_or_insert(e);
                 }
@@ -242,13 +237,7 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
         w.flush().context("writing the recording")?;
     }
     for f in dispatcher.close() {
-        match args.format {
-            Format::Json => {
-                serde_json::to_writer(&mut out, &f)?;
-                out.write_all(b"\n")?;
-            }
-            Format::Pretty => crate::pretty::write(&mut out, &f)?,
-        }
+        crate::pretty::emit(&mut out, args.format, &f)?;
     }
     out.flush()?;
     let s = live.stats();

@@ -21,6 +21,21 @@ fn label(p: &ProcessInfo) -> String {
     format!("{}({}){exe} uid={}", p.name, p.pid, p.uid)
 }
 
+/// Writes one finding in the chosen format: a JSON line, or the pretty view.
+pub(crate) fn emit(
+    out: &mut impl Write,
+    format: crate::Format,
+    f: &Finding,
+) -> std::io::Result<()> {
+    match format {
+        crate::Format::Json => {
+            serde_json::to_writer(&mut *out, f)?;
+            out.write_all(b"\n")
+        }
+        crate::Format::Pretty => write(out, f),
+    }
+}
+
 pub(crate) fn write(out: &mut impl Write, f: &Finding) -> std::io::Result<()> {
     let d = &f.definition;
     let mitre = if d.mitre_technique.is_empty() {

@@ -104,23 +104,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<bool> {
             );
         }
         for f in &outcome.findings {
-            match args.format {
-                Format::Json => {
-                    serde_json::to_writer(&mut out, f)?;
-                    out.write_all(b"\n")?;
-                }
-                Format::Pretty => crate::pretty::write(&mut out, f)?,
-            }
+            crate::pretty::emit(&mut out, args.format, f)?;
         }
     }
     for f in dispatcher.close() {
-        match args.format {
-            Format::Json => {
-                serde_json::to_writer(&mut out, &f)?;
-                out.write_all(b"\n")?;
-            }
-            Format::Pretty => crate::pretty::write(&mut out, &f)?,
-        }
+        crate::pretty::emit(&mut out, args.format, &f)?;
     }
     out.flush()?;
     let stats = dispatcher.stats();
