@@ -42,6 +42,15 @@ fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) {
 
 #[test]
 fn no_event_is_lost_or_seen_twice_across_repeated_swaps() {
+    swaps_keep_every_event(false);
+}
+
+#[test]
+fn no_event_is_lost_or_seen_twice_across_repeated_swaps_on_worker_threads() {
+    swaps_keep_every_event(true);
+}
+
+fn swaps_keep_every_event(threaded: bool) {
     let dir = tempfile::tempdir().unwrap();
     let original = std::fs::read(misbehave()).unwrap();
     write_atomically(dir.path(), "m.wasm", &version(&original, 0));
@@ -50,14 +59,19 @@ fn no_event_is_lost_or_seen_twice_across_repeated_swaps() {
             .build(Arc::new(Stores::builder().build()))
             .unwrap(),
     );
-    let mut pipeline = Dispatcher::new(rt.clone());
+    let mut pipeline = if threaded {
+        Dispatcher::threaded(rt.clone(), 1 << 16)
+    } else {
+        Dispatcher::new(rt.clone())
+    };
     let (_loader, updates) = HotLoader::spawn(
         rt.clone(),
         DirWatcher::new(dir.path()),
         Duration::from_millis(20),
     );
 
-    let (mut sent, mut found, mut swaps, mut next_version) = (0u64, 0u64, 0u32, 1u32);
+    let (mut sent, mut swaps, mut next_version) = (0u64, 0u32, 1u32);
+    let mut seen: Vec<u64> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(120);
     while swaps < 5 {
         assert!(Instant::now() < deadline, "only {swaps} swaps happened");
@@ -75,17 +89,31 @@ fn no_event_is_lost_or_seen_twice_across_repeated_swaps() {
         // A steady stream: every event must produce exactly one finding.
         let out = pipeline.process(event("openat", proc(7, 1, 5, "x"), vec![]));
         sent += 1;
-        found += out.findings.len() as u64;
+        seen.extend(out.findings.iter().map(|f| f.event.seq));
+        // Keep the workers' queues short of shedding, yet non-empty when
+        // the next swap is applied.
+        if threaded && sent % 50 == 25 {
+            seen.extend(pipeline.drain().findings.iter().map(|f| f.event.seq));
+        }
         if sent % 50 == 0 && next_version <= swaps + 1 {
             write_atomically(dir.path(), "m.wasm", &version(&original, next_version));
             next_version += 1;
         }
     }
-    assert_eq!(
-        found, sent,
-        "{sent} events, {found} findings across {swaps} swaps"
-    );
+    seen.extend(pipeline.drain().findings.iter().map(|f| f.event.seq));
     assert_eq!(pipeline.detectors().len(), 1);
+    seen.sort_unstable();
+    // Exactly one finding per event: none lost, none delivered twice.
+    let first_wrong = seen
+        .iter()
+        .zip(1..)
+        .find(|(got, want)| **got != *want)
+        .map(|(got, want)| (want, *got));
+    assert!(
+        seen.len() as u64 == sent && first_wrong.is_none(),
+        "{sent} events across {swaps} swaps, {} findings; first (expected, found): {first_wrong:?}",
+        seen.len()
+    );
 }
 
 #[test]

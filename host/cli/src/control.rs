@@ -149,21 +149,20 @@ pub(crate) fn handle(req: Request, d: &mut Dispatcher, settings: Settings<'_>, c
             Applied::Ignored => json!({"error": "the detector is disabled by configuration"}),
             Applied::Unloaded { id } => json!({"unloaded": id}),
         },
-        Command::Unload(id) => match d.remove(&id) {
-            Some(mut x) => {
-                let rt = d.runtime().clone();
-                x.close(&rt);
+        Command::Unload(id) => {
+            if d.remove(&id) {
                 json!({"unloaded": id})
+            } else {
+                json!({"error": format!("no detector {id:?}")})
             }
-            None => json!({"error": format!("no detector {id:?}")}),
-        },
-        Command::Enable(id, on) => match d.detectors_mut().iter_mut().find(|x| x.id() == id) {
-            Some(x) => {
-                x.set_enabled(on);
+        }
+        Command::Enable(id, on) => {
+            if d.set_enabled(&id, on) {
                 json!({"id": id, "enabled": on})
+            } else {
+                json!({"error": format!("no detector {id:?}")})
             }
-            None => json!({"error": format!("no detector {id:?}")}),
-        },
+        }
         Command::Stats => json!({
             "pipeline": d.stats(),
             "collector": collector,

@@ -11,7 +11,9 @@ use sandtrap_collector::live::{Live, LiveOptions, boot_time_ns};
 use sandtrap_collector::procfs::{ProcFs, fill_from_proc, seed_stores};
 use sandtrap_collector::runtime_api::DockerApi;
 use sandtrap_model::Event;
-use sandtrap_runtime::{Applied, DirWatcher, Dispatcher, HotLoader, Runtime};
+use sandtrap_runtime::{
+    Applied, DEFAULT_QUEUE_CAPACITY, DirWatcher, Dispatcher, HotLoader, Outcome, Runtime,
+};
 use sandtrap_stores::Stores;
 
 use crate::Format;
@@ -74,7 +76,9 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
             .cache_dir(args.cache_dir.clone())
             .build(stores.clone())?,
     );
-    let mut dispatcher = Dispatcher::new(rt.clone());
+    // Each detector on its own thread: one that stalls (until its deadline
+    // or its breaker) delays no other detector and no event collection.
+    let mut dispatcher = Dispatcher::threaded(rt.clone(), DEFAULT_QUEUE_CAPACITY);
     let mut refused = 0;
     if let Some(dir) = &args.detectors {
         refused = crate::load::load_dir(&rt, &mut dispatcher, dir, &config)?;
@@ -174,20 +178,10 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
                 return;
             }
             let outcome = dispatcher.process(ev);
-            faults += outcome.faults.len() as u64;
-            for fault in &outcome.faults {
-                eprintln!(
-                    "sandtrap: detector {} fault: {}",
-                    fault.detector, fault.reason
-                );
-            }
-            for f in &outcome.findings {
-                let written = crate::pretty::emit(&mut out, args.format, f);
-                if let Err(e) = written.and_then(|()| out.flush()) {
-                    io_error.get_or_insert(e);
-                }
-            }
+            report(&mut out, args.format, &outcome, &mut faults, &mut io_error);
         });
+        let outcome = dispatcher.poll();
+        report(&mut out, args.format, &outcome, &mut faults, &mut io_error);
         if let Some((_, updates)) = &hotload {
             for update in updates.try_iter() {
                 match dispatcher.apply(update, &settings) {
@@ -236,10 +230,13 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
     if let Some(w) = &mut record {
         w.flush().context("writing the recording")?;
     }
-    for f in dispatcher.close() {
-        crate::pretty::emit(&mut out, args.format, &f)?;
+    let last = dispatcher.close();
+    report(&mut out, args.format, &last, &mut faults, &mut io_error);
+    if let Some(e) = io_error.take()
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("writing output");
     }
-    out.flush()?;
     let s = live.stats();
     eprintln!(
         "sandtrap: {} events ({} records, {} malformed, {} DNS payloads unparsed), {} lost in the kernel, {} findings",
@@ -251,4 +248,28 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
         dispatcher.stats().findings
     );
     Ok(refused == 0 && faults == 0)
+}
+
+/// Writes findings and reports faults; the first write error is kept for
+/// the main loop to act on.
+fn report(
+    out: &mut impl Write,
+    format: Format,
+    outcome: &Outcome,
+    faults: &mut u64,
+    io_error: &mut Option<std::io::Error>,
+) {
+    *faults += outcome.faults.len() as u64;
+    for fault in &outcome.faults {
+        eprintln!(
+            "sandtrap: detector {} fault: {}",
+            fault.detector, fault.reason
+        );
+    }
+    for f in &outcome.findings {
+        let written = crate::pretty::emit(&mut *out, format, f);
+        if let Err(e) = written.and_then(|()| out.flush()) {
+            io_error.get_or_insert(e);
+        }
+    }
 }

@@ -59,7 +59,7 @@ pub(crate) fn render(d: &Dispatcher, collector: &[(&str, u64)]) -> String {
                 o,
                 "# HELP sandtrap_detector_{name} {help}\n# TYPE sandtrap_detector_{name} counter"
             );
-            for x in det {
+            for x in &det {
                 let _ = writeln!(
                     o,
                     "sandtrap_detector_{name}{{detector=\"{}\"}} {}",
@@ -88,7 +88,7 @@ pub(crate) fn render(d: &Dispatcher, collector: &[(&str, u64)]) -> String {
         o,
         "# HELP sandtrap_detector_quarantined 1 when quarantined.\n# TYPE sandtrap_detector_quarantined gauge"
     );
-    for x in det {
+    for x in &det {
         let _ = writeln!(
             o,
             "sandtrap_detector_quarantined{{detector=\"{}\"}} {}",
@@ -100,7 +100,7 @@ pub(crate) fn render(d: &Dispatcher, collector: &[(&str, u64)]) -> String {
         o,
         "# HELP sandtrap_detector_call_seconds Latency of calls into the detector.\n# TYPE sandtrap_detector_call_seconds histogram"
     );
-    for x in det {
+    for x in &det {
         let s = x.stats();
         let id = label(x.id());
         let mut cumulative = 0;

@@ -107,8 +107,15 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<bool> {
             crate::pretty::emit(&mut out, args.format, f)?;
         }
     }
-    for f in dispatcher.close() {
-        crate::pretty::emit(&mut out, args.format, &f)?;
+    let quarantined: Vec<(String, String)> = dispatcher
+        .detectors()
+        .iter()
+        .filter_map(|d| Some((d.id().to_owned(), d.quarantined()?.to_owned())))
+        .collect();
+    let last = dispatcher.close();
+    faults += last.faults.len() as u64;
+    for f in &last.findings {
+        crate::pretty::emit(&mut out, args.format, f)?;
     }
     out.flush()?;
     let stats = dispatcher.stats();
@@ -122,10 +129,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<bool> {
     if bad_lines > 0 {
         eprintln!("sandtrap: {name}: {bad_lines} line(s) skipped");
     }
-    for d in dispatcher.detectors() {
-        if let Some(why) = d.quarantined() {
-            eprintln!("sandtrap: detector {} is quarantined: {why}", d.id());
-        }
+    for (id, why) in quarantined {
+        eprintln!("sandtrap: detector {id} is quarantined: {why}");
     }
     Ok(bad_lines == 0 && refused == 0 && faults == 0)
 }

@@ -313,6 +313,12 @@ impl Detector {
         result
     }
 
+    /// Counts events the pipeline shed before they reached this detector
+    /// (its queue was full).
+    pub(crate) fn note_shed(&mut self, n: u64) {
+        self.stats.shed += n;
+    }
+
     /// Whether events are delivered (`sandtrap ctl disable` turns it off).
     pub fn enabled(&self) -> bool {
         self.enabled

@@ -2,13 +2,16 @@
 //! detectors that asked for the event, then enrichment of their findings.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use sandtrap_model::{DetectorRef, Event, Finding};
 
+use crate::component::DetectorComponent;
 use crate::detector::{Detector, Fault};
 use crate::engine::Runtime;
 use crate::error::LoadError;
+use crate::worker::{Job, Queue, Worker};
 
 /// Ancestors attached to a finding (parent, grandparent, …).
 pub const FINDING_ANCESTRY_DEPTH: u32 = 8;
@@ -35,27 +38,86 @@ pub struct DispatchStats {
     pub findings: u64,
 }
 
+/// How many events may wait for one detector in threaded mode before the
+/// dispatcher sheds further events for it.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 4096;
+
 /// Runs detectors over a stream of events.
+///
+/// Sequential (the default, [`Dispatcher::new`]): each event is delivered
+/// to every detector in turn before `process` returns, so output is
+/// deterministic — the mode of replays and the mock host. Threaded
+/// ([`Dispatcher::threaded`]): each detector drains its own queue on its own
+/// thread, so one that stalls delays nobody else (see the `worker` module);
+/// `process` returns what the detectors finished so far.
 pub struct Dispatcher {
     rt: Arc<Runtime>,
-    detectors: Vec<Detector>,
+    slots: Vec<Slot>,
     by_event: HashMap<String, Vec<usize>>,
     wildcard: Vec<usize>,
     next_seq: u64,
     stats: DispatchStats,
+    threads: Option<Threads>,
+    /// Summaries of detectors that left the pipeline (sequential mode).
+    pending: Vec<Finding>,
+}
+
+/// One loaded detector. The id, component and enabled flag are kept
+/// outside the detector's lock so selection never waits for a busy worker.
+struct Slot {
+    id: String,
+    component: Arc<DetectorComponent>,
+    enabled: bool,
+    detector: Arc<Mutex<Detector>>,
+    worker: Option<Worker>,
+}
+
+struct Threads {
+    capacity: usize,
+    tx: Sender<Outcome>,
+    rx: Receiver<Outcome>,
+    /// Workers of removed detectors, finishing their queues.
+    retiring: Vec<Worker>,
+}
+
+/// Locks a detector; a worker that panicked while holding it leaves it
+/// usable (its counters are plain data).
+pub(crate) fn lock(d: &Mutex<Detector>) -> MutexGuard<'_, Detector> {
+    d.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Dispatcher {
-    /// An empty pipeline over `rt`.
+    /// An empty sequential pipeline over `rt`.
     pub fn new(rt: Arc<Runtime>) -> Self {
         Self {
             rt,
-            detectors: Vec::new(),
+            slots: Vec::new(),
             by_event: HashMap::new(),
             wildcard: Vec::new(),
             next_seq: 1,
             stats: DispatchStats::default(),
+            threads: None,
+            pending: Vec::new(),
         }
+    }
+
+    /// An empty pipeline that runs each detector on its own thread, with up
+    /// to `queue_capacity` events waiting per detector.
+    pub fn threaded(rt: Arc<Runtime>, queue_capacity: usize) -> Self {
+        let (tx, rx) = channel();
+        let mut d = Self::new(rt);
+        d.threads = Some(Threads {
+            capacity: queue_capacity,
+            tx,
+            rx,
+            retiring: Vec::new(),
+        });
+        d
+    }
+
+    /// Whether detectors run on their own threads.
+    pub fn is_threaded(&self) -> bool {
+        self.threads.is_some()
     }
 
     /// The runtime.
@@ -63,50 +125,98 @@ impl Dispatcher {
         &self.rt
     }
 
+    fn position(&self, id: &str) -> Option<usize> {
+        self.slots.iter().position(|s| s.id == id)
+    }
+
+    fn slot(&self, detector: Detector) -> Result<Slot, LoadError> {
+        let id = detector.id().to_owned();
+        let component = detector.component().clone();
+        let enabled = detector.enabled();
+        let detector = Arc::new(Mutex::new(detector));
+        let worker = match &self.threads {
+            None => None,
+            Some(t) => Some(
+                Worker::spawn(self.rt.clone(), detector.clone(), t.capacity, t.tx.clone())
+                    .map_err(|e| LoadError::Init {
+                        origin: component.origin().to_owned(),
+                        detector: id.clone(),
+                        message: format!("cannot start its thread: {e}"),
+                    })?,
+            ),
+        };
+        Ok(Slot {
+            id,
+            component,
+            enabled,
+            detector,
+            worker,
+        })
+    }
+
     /// Adds a started detector; its id must be unique.
     pub fn add(&mut self, detector: Detector) -> Result<(), LoadError> {
-        if let Some(other) = self.detectors.iter().find(|d| d.id() == detector.id()) {
+        if let Some(other) = self.slots.iter().find(|s| s.id == detector.id()) {
             return Err(LoadError::DuplicateId {
                 origin: detector.component().origin().to_owned(),
                 detector: detector.id().to_owned(),
-                other: other.component().origin().to_owned(),
+                other: other.component.origin().to_owned(),
             });
         }
-        self.detectors.push(detector);
+        let slot = self.slot(detector)?;
+        self.slots.push(slot);
         self.reindex();
         Ok(())
     }
 
     /// Puts `detector` in place of the loaded one with the same id (or adds
-    /// it) and returns the one it replaced, still open: the caller closes
-    /// it. Takes effect between two events, so every event is seen by
-    /// exactly one of the two versions.
-    pub fn replace(&mut self, detector: Detector) -> Option<Detector> {
-        let old = match self.detectors.iter().position(|d| d.id() == detector.id()) {
-            Some(i) => Some(std::mem::replace(&mut self.detectors[i], detector)),
-            None => {
-                self.detectors.push(detector);
-                None
-            }
+    /// it); `Ok(true)` when it replaced one. Every event is seen by exactly
+    /// one of the two versions: the old one gets every event dispatched
+    /// before this call, then is closed.
+    pub fn replace(&mut self, detector: Detector) -> Result<bool, LoadError> {
+        let Some(i) = self.position(detector.id()) else {
+            self.add(detector)?;
+            return Ok(false);
         };
+        let slot = &mut self.slots[i];
+        slot.component = detector.component().clone();
+        slot.enabled = detector.enabled();
+        match &slot.worker {
+            Some(w) => w.queue.push_control(Job::Swap(Box::new(detector))),
+            None => {
+                let mut old = std::mem::replace(&mut *lock(&slot.detector), detector);
+                retire(&self.rt, &mut old, &mut self.pending);
+            }
+        }
         self.reindex();
-        old
+        Ok(true)
     }
 
-    /// Takes the detector with this id out of the pipeline.
-    pub fn remove(&mut self, id: &str) -> Option<Detector> {
-        let i = self.detectors.iter().position(|d| d.id() == id)?;
-        let d = self.detectors.remove(i);
+    /// Takes the detector with this id out of the pipeline and closes it
+    /// once it has seen every event dispatched so far; `false` when no
+    /// detector has this id.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let Some(i) = self.position(id) else {
+            return false;
+        };
+        let slot = self.slots.remove(i);
+        match (slot.worker, &mut self.threads) {
+            (Some(w), Some(t)) => {
+                w.queue.push_control(Job::Close);
+                t.retiring.push(w);
+            }
+            _ => retire(&self.rt, &mut lock(&slot.detector), &mut self.pending),
+        }
         self.reindex();
-        Some(d)
+        true
     }
 
     fn reindex(&mut self) {
         self.by_event.clear();
         self.wildcard.clear();
-        for (i, d) in self.detectors.iter().enumerate() {
-            let mut names: Vec<&str> = d
-                .component()
+        for (i, s) in self.slots.iter().enumerate() {
+            let mut names: Vec<&str> = s
+                .component
                 .info()
                 .selectors
                 .iter()
@@ -127,16 +237,64 @@ impl Dispatcher {
             list.sort_unstable();
             list.dedup();
         }
+        self.link_store_owners();
     }
 
-    /// The loaded detectors.
-    pub fn detectors(&self) -> &[Detector] {
-        &self.detectors
+    /// Threaded mode: each detector waits for the owners of the writable
+    /// stores it declared (owners register their stores in `init`).
+    fn link_store_owners(&self) {
+        let registry = self.rt.stores().registry();
+        for s in &self.slots {
+            let Some(w) = &s.worker else { continue };
+            let info = s.component.info();
+            let mut owners: Vec<Arc<Queue>> = Vec::new();
+            for store in info.required_stores.iter().chain(&info.optional_stores) {
+                let Ok(meta) = registry.get_metadata(store) else {
+                    continue;
+                };
+                let Some(owner) = meta.owner.as_deref().filter(|o| *o != s.id) else {
+                    continue;
+                };
+                if let Some(q) = self
+                    .slots
+                    .iter()
+                    .find(|o| o.id == owner)
+                    .and_then(|o| o.worker.as_ref())
+                    .map(|o| o.queue.clone())
+                    && !owners.iter().any(|x| Arc::ptr_eq(x, &q))
+                {
+                    owners.push(q);
+                }
+            }
+            w.queue.set_owners(owners);
+        }
     }
 
-    /// Mutable access, e.g. to take captured logs.
-    pub fn detectors_mut(&mut self) -> &mut [Detector] {
-        &mut self.detectors
+    /// Ids of the loaded detectors, in load order, without waiting for any.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.slots.iter().map(|s| s.id.as_str())
+    }
+
+    /// Id and component of each loaded detector, without waiting for any.
+    pub(crate) fn components(&self) -> impl Iterator<Item = (&str, &Arc<DetectorComponent>)> {
+        self.slots.iter().map(|s| (s.id.as_str(), &s.component))
+    }
+
+    /// The loaded detectors, locked. In threaded mode this waits for each
+    /// to finish the call it is in (at most its CPU deadline).
+    pub fn detectors(&self) -> Vec<MutexGuard<'_, Detector>> {
+        self.slots.iter().map(|s| lock(&s.detector)).collect()
+    }
+
+    /// Turns delivery to a detector on or off; `false` when no detector
+    /// has this id.
+    pub fn set_enabled(&mut self, id: &str, on: bool) -> bool {
+        let Some(i) = self.position(id) else {
+            return false;
+        };
+        self.slots[i].enabled = on;
+        lock(&self.slots[i].detector).set_enabled(on);
+        true
     }
 
     /// Pipeline counters.
@@ -144,7 +302,9 @@ impl Dispatcher {
         &self.stats
     }
 
-    /// Runs one event through the pipeline.
+    /// Runs one event through the pipeline. Sequential: returns what this
+    /// event produced. Threaded: queues it and returns what the detectors
+    /// finished since the last call.
     pub fn process(&mut self, mut ev: Event) -> Outcome {
         if ev.seq == 0 {
             ev.seq = self.next_seq;
@@ -161,68 +321,145 @@ impl Dispatcher {
         let candidates = self.by_event.get(&ev.name).unwrap_or(&self.wildcard);
         let mut out = Outcome::default();
         let mut selected = false;
+        let shared = self.threads.is_some().then(|| Arc::new(ev.clone()));
         for &i in candidates {
-            let d = &mut self.detectors[i];
-            if !d.enabled() {
-                continue;
-            }
-            if !d
-                .component()
-                .info()
-                .selectors
-                .iter()
-                .any(|s| s.matches(&ev))
-            {
+            let s = &self.slots[i];
+            if !s.enabled || !s.component.info().selectors.iter().any(|x| x.matches(&ev)) {
                 continue;
             }
             selected = true;
-            self.stats.calls += 1;
-            match d.on_event(&self.rt, &ev) {
-                Ok(detections) => {
-                    for det in detections {
-                        out.findings.push(enrich(&self.rt, d, &ev, det));
+            match (&s.worker, &shared) {
+                (Some(w), Some(ev)) => {
+                    if w.queue.push_event(ev) {
+                        self.stats.calls += 1;
                     }
                 }
-                Err(fault) => out.faults.push(fault),
+                _ => {
+                    self.stats.calls += 1;
+                    deliver(&self.rt, &mut lock(&s.detector), &ev, &mut out);
+                }
             }
         }
         if !selected {
             self.stats.unselected += 1;
         }
-        let now = self.rt.clock.now_ns();
-        for d in &mut self.detectors {
-            if let Some(n) = d.take_suppressed(now) {
-                out.findings.push(suppression_summary(d, &ev, n));
+        if self.threads.is_none() {
+            let now = self.rt.clock.now_ns();
+            for s in &self.slots {
+                let mut d = lock(&s.detector);
+                if let Some(n) = d.take_suppressed(now) {
+                    out.findings.push(suppression_summary(&d, &ev, n));
+                }
             }
         }
-        self.stats.findings += out.findings.len() as u64;
+        self.collect(&mut out);
         out
     }
 
-    /// Closes every detector; returns the summaries of findings still
-    /// suppressed, so none goes unreported.
-    pub fn close(&mut self) -> Vec<Finding> {
-        let mut out = Vec::new();
-        for d in &mut self.detectors {
-            if let Some(n) = d.take_suppressed(u64::MAX) {
-                let last = Event {
-                    seq: 0,
-                    timestamp: self.rt.clock.now_ns(),
-                    name: "host_shutdown".into(),
-                    process: Default::default(),
-                    args: vec![],
-                };
-                out.push(suppression_summary(d, &last, n));
-            }
-            d.close(&self.rt);
-        }
+    /// What the detectors finished since the last call, without sending an
+    /// event (threaded mode; sequential mode has nothing in flight).
+    pub fn poll(&mut self) -> Outcome {
+        let mut out = Outcome::default();
+        self.collect(&mut out);
         out
+    }
+
+    /// Waits until every detector has taken every event dispatched so far,
+    /// and returns what they produced.
+    pub fn drain(&mut self) -> Outcome {
+        for s in &self.slots {
+            if let Some(w) = &s.worker {
+                w.queue.wait_idle();
+            }
+        }
+        if let Some(t) = &mut self.threads {
+            for w in &mut t.retiring {
+                w.join();
+            }
+            t.retiring.clear();
+        }
+        self.poll()
+    }
+
+    fn collect(&mut self, out: &mut Outcome) {
+        out.findings.append(&mut self.pending);
+        if let Some(t) = &mut self.threads {
+            for o in t.rx.try_iter() {
+                out.findings.extend(o.findings);
+                out.faults.extend(o.faults);
+            }
+            t.retiring.retain(|w| !w.is_finished());
+        }
+        self.stats.findings += out.findings.len() as u64;
+    }
+
+    /// Delivers what is queued, then closes every detector; returns the
+    /// last findings, including summaries of findings still suppressed, so
+    /// none goes unreported.
+    pub fn close(&mut self) -> Outcome {
+        let mut slots = std::mem::take(&mut self.slots);
+        for s in &mut slots {
+            match &s.worker {
+                Some(w) => w.queue.push_control(Job::Close),
+                None => retire(&self.rt, &mut lock(&s.detector), &mut self.pending),
+            }
+        }
+        for s in &mut slots {
+            if let Some(w) = &mut s.worker {
+                w.join();
+            }
+        }
+        self.reindex();
+        self.drain()
+    }
+}
+
+impl Drop for Dispatcher {
+    /// Workers of a dispatcher dropped without `close` finish their queues
+    /// and close their detectors on their own.
+    fn drop(&mut self) {
+        for s in &self.slots {
+            if let Some(w) = &s.worker {
+                w.queue.push_control(Job::Close);
+            }
+        }
+    }
+}
+
+/// Calls one detector with one event and enriches what it found.
+pub(crate) fn deliver(rt: &Runtime, d: &mut Detector, ev: &Event, out: &mut Outcome) {
+    match d.on_event(rt, ev) {
+        Ok(detections) => {
+            for det in detections {
+                out.findings.push(enrich(rt, d, ev, det));
+            }
+        }
+        Err(fault) => out.faults.push(fault),
+    }
+}
+
+/// Closes a detector that leaves a sequential pipeline.
+fn retire(rt: &Runtime, d: &mut Detector, pending: &mut Vec<Finding>) {
+    if let Some(n) = d.take_suppressed(u64::MAX) {
+        pending.push(suppression_summary(d, &shutdown_event(rt), n));
+    }
+    d.close(rt);
+}
+
+/// The event a summary refers to when no event is at hand.
+pub(crate) fn shutdown_event(rt: &Runtime) -> Event {
+    Event {
+        seq: 0,
+        timestamp: rt.clock.now_ns(),
+        name: "host_shutdown".into(),
+        process: Default::default(),
+        args: vec![],
     }
 }
 
 /// The finding that stands for `n` detections a detector's findings limit
 /// suppressed.
-fn suppression_summary(d: &Detector, ev: &Event, n: u64) -> Finding {
+pub(crate) fn suppression_summary(d: &Detector, ev: &Event, n: u64) -> Finding {
     let info = d.component().info();
     Finding {
         timestamp: ev.timestamp,

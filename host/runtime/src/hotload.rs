@@ -233,23 +233,21 @@ impl crate::Dispatcher {
             Update::Ready { path, component } => {
                 let id = component.info().id.clone();
                 let origin = path.display().to_string();
-                if let Some(other) = self
-                    .detectors()
-                    .iter()
-                    .find(|d| d.id() == id && d.component().origin() != origin)
+                if let Some((_, other)) = self
+                    .components()
+                    .find(|(other, c)| *other == id && c.origin() != origin)
                 {
                     return Applied::Refused(LoadError::DuplicateId {
                         origin,
                         detector: id,
-                        other: other.component().origin().to_owned(),
+                        other: other.origin().to_owned(),
                     });
                 }
                 // The file may now hold a different detector than before.
                 let stale: Vec<String> = self
-                    .detectors()
-                    .iter()
-                    .filter(|d| d.component().origin() == origin && d.id() != id)
-                    .map(|d| d.id().to_owned())
+                    .components()
+                    .filter(|(other, c)| c.origin() == origin && *other != id)
+                    .map(|(other, _)| other.to_owned())
                     .collect();
                 let Some((config, limits)) = settings(&id) else {
                     return Applied::Ignored;
@@ -260,18 +258,12 @@ impl crate::Dispatcher {
                     Err(e) => return Applied::Refused(e),
                 };
                 for s in stale {
-                    if let Some(mut d) = self.remove(&s) {
-                        d.close(&rt);
-                    }
+                    self.remove(&s);
                 }
-                let replaced = match self.replace(detector) {
-                    Some(mut old) => {
-                        old.close(&rt);
-                        true
-                    }
-                    None => false,
-                };
-                Applied::Loaded { id, replaced }
+                match self.replace(detector) {
+                    Ok(replaced) => Applied::Loaded { id, replaced },
+                    Err(e) => Applied::Refused(e),
+                }
             }
         }
     }
@@ -279,17 +271,13 @@ impl crate::Dispatcher {
     fn unload_origin(&mut self, path: &Path) -> Applied {
         let origin = path.display().to_string();
         let Some(id) = self
-            .detectors()
-            .iter()
-            .find(|d| d.component().origin() == origin)
-            .map(|d| d.id().to_owned())
+            .components()
+            .find(|(_, c)| c.origin() == origin)
+            .map(|(id, _)| id.to_owned())
         else {
             return Applied::Ignored;
         };
-        let rt = self.runtime().clone();
-        if let Some(mut d) = self.remove(&id) {
-            d.close(&rt);
-        }
+        self.remove(&id);
         Applied::Unloaded { id }
     }
 }

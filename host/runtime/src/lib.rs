@@ -32,10 +32,13 @@ mod hotload;
 mod imports;
 mod limits;
 mod state;
+mod worker;
 
 pub use component::DetectorComponent;
 pub use detector::{Detector, DetectorStats, Fault, LATENCY_BUCKETS_NS};
-pub use dispatch::{DispatchStats, Dispatcher, FINDING_ANCESTRY_DEPTH, Outcome};
+pub use dispatch::{
+    DEFAULT_QUEUE_CAPACITY, DispatchStats, Dispatcher, FINDING_ANCESTRY_DEPTH, Outcome,
+};
 pub use engine::{Mode, Runtime, RuntimeBuilder};
 pub use error::LoadError;
 pub use hotload::{Applied, DirWatcher, HotLoader, Settings, Update, scan_once};

@@ -46,6 +46,7 @@ pub struct MockHostBuilder {
     detectors: Vec<Pending>,
     limits: Limits,
     origin_for_errors: String,
+    cache_dir: Option<std::path::PathBuf>,
 }
 
 impl MockHostBuilder {
@@ -101,6 +102,13 @@ impl MockHostBuilder {
         self
     }
 
+    /// Keeps compiled components in `dir`, so a large guest (Python, JS)
+    /// compiles once for a whole set of scenarios.
+    pub fn cache_dir(mut self, dir: Option<&Path>) -> Self {
+        self.cache_dir = dir.map(Path::to_owned);
+        self
+    }
+
     /// Names the scenario file in fixture errors.
     pub fn origin(mut self, origin: &str) -> Self {
         self.origin_for_errors = origin.to_owned();
@@ -128,6 +136,7 @@ impl MockHostBuilder {
             .mode(Mode::Deterministic)
             .log_mode(LogMode::Capture)
             .clock(clock.clone())
+            .cache_dir(self.cache_dir)
             .build(stores)?;
         let rt = Arc::new(rt);
         let mut dispatcher = Dispatcher::new(rt.clone());
@@ -272,6 +281,7 @@ impl MockHost {
             detectors: Vec::new(),
             limits: Limits::default(),
             origin_for_errors: "mock host".into(),
+            cache_dir: None,
         }
     }
 
@@ -303,9 +313,9 @@ impl MockHost {
     /// Log lines the detectors wrote so far.
     pub fn take_logs(&mut self) -> Vec<LogLine> {
         self.dispatcher
-            .detectors_mut()
-            .iter_mut()
-            .flat_map(|d| d.take_logs())
+            .detectors()
+            .into_iter()
+            .flat_map(|mut d| d.take_logs())
             .collect()
     }
 

@@ -1,0 +1,192 @@
+//! Threaded dispatch: a detector that stalls delays no other detector, and
+//! a detector that reads a writable store still sees its owner's writes
+//! for earlier events.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sandtrap_e2e::{config, event, example, misbehave, proc};
+use sandtrap_model::{Arg, Finding};
+use sandtrap_runtime::{Detector, DetectorComponent, Dispatcher, Limits, Runtime};
+use sandtrap_stores::Stores;
+
+/// No rate limits, so every event must produce exactly one finding.
+fn unlimited() -> Limits {
+    Limits {
+        events_per_second: u32::MAX,
+        findings_per_second: u32::MAX,
+        ..Limits::default()
+    }
+}
+
+fn live_runtime() -> Arc<Runtime> {
+    Arc::new(
+        Runtime::builder()
+            .build(Arc::new(Stores::builder().build()))
+            .unwrap(),
+    )
+}
+
+fn start(
+    rt: &Runtime,
+    path: &std::path::Path,
+    id: Option<&str>,
+    cfg: &[(&str, &str)],
+    limits: Limits,
+) -> Detector {
+    let bytes = std::fs::read(path).unwrap();
+    let component = DetectorComponent::load(rt, &path.display().to_string(), &bytes).unwrap();
+    let d = Detector::start(rt, component, config(cfg), limits).unwrap();
+    match id {
+        Some(id) => d.renamed(rt, id).unwrap(),
+        None => d,
+    }
+}
+
+#[test]
+fn a_stalled_detector_delays_no_other_detector() {
+    const EVENTS: u64 = 1000;
+    let rt = live_runtime();
+    let mut pipeline = Dispatcher::threaded(rt.clone(), 2 * EVENTS as usize);
+    // Each call of this one spins until its 3 s deadline; one fault
+    // quarantines it, so the test ends soon after.
+    let stalling = Limits {
+        call_deadline: Duration::from_secs(3),
+        max_consecutive_faults: 1,
+        ..unlimited()
+    };
+    pipeline
+        .add(start(
+            &rt,
+            &misbehave(),
+            Some("stalling"),
+            &[("mode", "loop")],
+            stalling,
+        ))
+        .unwrap();
+    pipeline
+        .add(start(
+            &rt,
+            &misbehave(),
+            Some("steady"),
+            &[("mode", "ok")],
+            unlimited(),
+        ))
+        .unwrap();
+
+    let started = Instant::now();
+    let mut steady: Vec<u64> = Vec::new();
+    let mut faults = Vec::new();
+    let mut take = |out: sandtrap_runtime::Outcome, steady: &mut Vec<u64>| {
+        steady.extend(
+            out.findings
+                .iter()
+                .filter(|f| f.detector.id == "steady")
+                .map(|f| f.event.seq),
+        );
+        faults.extend(out.faults);
+    };
+    for pid in 0..EVENTS {
+        let out = pipeline.process(event("openat", proc(1000 + pid as u32, 1, 5, "x"), vec![]));
+        take(out, &mut steady);
+    }
+    while (steady.len() as u64) < EVENTS {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "steady detector finished only {} of {EVENTS} events",
+            steady.len()
+        );
+        std::thread::sleep(Duration::from_millis(2));
+        let out = pipeline.poll();
+        take(out, &mut steady);
+    }
+    // Every event reached the steady detector, in order, while the
+    // stalling one was still inside its first call.
+    assert_eq!(steady, (1..=EVENTS).collect::<Vec<_>>());
+    assert!(
+        faults.is_empty(),
+        "the stalling detector's first call ended before the steady one finished: {faults:?}"
+    );
+
+    let last = pipeline.close();
+    assert!(last.findings.iter().all(|f| f.detector.id != "steady"));
+    let stalled: Vec<_> = faults.iter().chain(&last.faults).collect();
+    assert_eq!(stalled.len(), 1, "one fault, then quarantine: {stalled:?}");
+    assert_eq!(stalled[0].detector, "stalling");
+    assert!(stalled[0].reason.contains("CPU deadline"), "{stalled:?}");
+}
+
+#[test]
+fn a_store_reader_sees_its_owners_writes_for_earlier_events() {
+    const PAIRS: u32 = 300;
+    let rt = live_runtime();
+    let mut pipeline = Dispatcher::threaded(rt.clone(), 4 * PAIRS as usize);
+    // The reader loads first, before the store exists: the ordering must
+    // still follow once the owner registers it.
+    pipeline
+        .add(start(
+            &rt,
+            &example("denied_connect"),
+            None,
+            &[],
+            unlimited(),
+        ))
+        .unwrap();
+    pipeline
+        .add(start(
+            &rt,
+            &example("ip_reputation_feed"),
+            None,
+            &[("deny_domains", "evil.example")],
+            unlimited(),
+        ))
+        .unwrap();
+
+    let mut findings: Vec<Finding> = Vec::new();
+    for i in 0..PAIRS {
+        let ip = format!("203.0.{}.{}", i / 200, i % 200 + 1);
+        let p = proc(4000 + i, 1, 7, "curl");
+        let answer = format!("h{i}.evil.example. 300 IN A {ip}");
+        findings.extend(
+            pipeline
+                .process(event(
+                    "dns_response",
+                    p.clone(),
+                    vec![
+                        Arg::new("query", format!("h{i}.evil.example")),
+                        Arg::new("answers", vec![answer]),
+                    ],
+                ))
+                .findings,
+        );
+        findings.extend(
+            pipeline
+                .process(event(
+                    "security_socket_connect",
+                    p,
+                    vec![
+                        Arg::new("remote_addr", ip.as_str()),
+                        Arg::new("remote_port", 443u64),
+                    ],
+                ))
+                .findings,
+        );
+    }
+    findings.extend(pipeline.close().findings);
+
+    let denied: BTreeSet<u64> = findings
+        .iter()
+        .filter(|f| f.detector.id == "denied-connect")
+        .map(|f| f.event.seq)
+        .collect();
+    let fed = findings
+        .iter()
+        .filter(|f| f.detector.id == "ip-reputation-feed")
+        .count();
+    assert_eq!(fed, PAIRS as usize);
+    // Connects are the even sequence numbers; each must be judged after
+    // the feed wrote the answer that preceded it.
+    let expected: BTreeSet<u64> = (1..=u64::from(PAIRS)).map(|i| 2 * i).collect();
+    assert_eq!(denied, expected);
+}
