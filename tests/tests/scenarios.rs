@@ -2,10 +2,12 @@
 //! the face detector authors use from `cargo test`.
 
 use sandtrap_e2e::{example, root};
-use sandtrap_testkit::{Scenario, run_scenario};
+use sandtrap_testkit::{Scenario, run_scenario, run_scenario_cached};
 
 #[test]
 fn every_example_scenario_passes() {
+    // Python and JavaScript guests take seconds to compile: once each.
+    let cache = tempfile::tempdir().unwrap();
     let mut ran = 0;
     for dir in std::fs::read_dir(root().join("example-detectors")).unwrap() {
         let dir = dir.unwrap().path();
@@ -19,7 +21,7 @@ fn every_example_scenario_passes() {
         assert!(!files.is_empty(), "{name} ships no scenarios");
         for file in files {
             let scenario = Scenario::from_file(&file).unwrap();
-            let report = run_scenario(&component, &scenario).unwrap();
+            let report = run_scenario_cached(&component, &scenario, Some(cache.path())).unwrap();
             assert!(report.passed(), "{report}");
             ran += 1;
         }

@@ -114,6 +114,10 @@ enum Command {
         /// Print every finding of passing scenarios too.
         #[arg(long)]
         verbose: bool,
+        /// Keep compiled components here across runs (default: a temporary
+        /// directory, so the detector compiles once per run).
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
     },
     /// Show a component's contract version, description and imports.
     Inspect {
@@ -214,7 +218,8 @@ fn main() -> ExitCode {
             detector,
             scenarios,
             verbose,
-        } => test_cmd::run(&detector, &scenarios, verbose),
+            cache_dir,
+        } => test_cmd::run(&detector, &scenarios, verbose, cache_dir),
         Command::Inspect {
             component,
             json,

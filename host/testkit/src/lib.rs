@@ -22,7 +22,7 @@ mod scenario;
 
 pub use error::TestkitError;
 pub use host::{MOCK_BOOT_TIME, MockHost, MockHostBuilder, mock_system};
-pub use report::{ScenarioReport, run_scenario};
+pub use report::{ScenarioReport, run_scenario, run_scenario_cached};
 pub use scenario::{
     DnsFixture, Expectation, ExtraDetector, ProcessFixture, ReputationFixture, Scenario,
     SourcedEntry, StoreFixtures,

@@ -42,7 +42,17 @@ impl ScenarioReport {
 /// Runs `scenario` against the component at `component`: supporting
 /// detectors first, then the one under test.
 pub fn run_scenario(component: &Path, scenario: &Scenario) -> Result<ScenarioReport, TestkitError> {
+    run_scenario_cached(component, scenario, None)
+}
+
+/// [`run_scenario`] with compiled components kept in `cache_dir`.
+pub fn run_scenario_cached(
+    component: &Path,
+    scenario: &Scenario,
+    cache_dir: Option<&Path>,
+) -> Result<ScenarioReport, TestkitError> {
     let mut builder = MockHost::builder()
+        .cache_dir(cache_dir)
         .fixtures(scenario.stores.clone())
         .clock(scenario.clock)
         .origin(&scenario.path.display().to_string());
