@@ -1,0 +1,776 @@
+/*
+ * sandtrap.c — the C SDK's implementation: the component's exports (built on
+ * the detector_* functions a detector defines), the allocator the host uses
+ * to pass data in, and the helpers declared in sandtrap.h.
+ *
+ * Ownership follows the wit-bindgen C conventions: arguments of an export
+ * belong to the guest (freed here, after the detector returned), results
+ * of an export are malloc'd here and freed by the generated *_post_return
+ * once the host copied them, results of an import belong to the caller.
+ */
+#include "sandtrap.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ allocation */
+
+/* Running out of linear memory is not something a detector can handle
+ * sensibly; trapping makes the host report a fault and start a fresh
+ * instance, like a failed allocation in a Rust guest. */
+static void *st__xrealloc(void *ptr, size_t size) {
+    void *p = realloc(ptr, size ? size : 1);
+    if (!p) __builtin_trap();
+    return p;
+}
+
+/*
+ * The host allocates every string and list it passes in (event, config,
+ * store results) through this function. Reserving one extra zeroed byte
+ * makes every such string NUL-terminated in place, so st_cstr() can hand
+ * out `const char *` without copying. It overrides the generated (weak)
+ * definition. Alignments in this contract are at most 8, which malloc
+ * always satisfies.
+ */
+__attribute__((__export_name__("cabi_realloc")))
+void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size) {
+    (void)old_size;
+    if (new_size == 0) return (void *)align;
+    uint8_t *p = st__xrealloc(ptr, new_size + 1);
+    p[new_size] = 0;
+    return p;
+}
+
+/* A NUL-terminated copy, in the layout the host frees with free(). */
+static st_string st__string(const char *s, size_t len) {
+    st_string out = {NULL, 0};
+    if (!s || len == 0) return out;
+    out.ptr = st__xrealloc(NULL, len + 1);
+    memcpy(out.ptr, s, len);
+    out.ptr[len] = 0;
+    out.len = len;
+    return out;
+}
+
+static st_string st__cstring(const char *s) { return st__string(s, s ? strlen(s) : 0); }
+
+/* A borrowed view for passing a C string to an import (which copies it). */
+static st_string st__view(const char *s) {
+    st_string v = {(uint8_t *)(uintptr_t)(s ? s : ""), s ? strlen(s) : 0};
+    return v;
+}
+
+static st_string st__vformat(const char *fmt, va_list ap) {
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    st_string out = {NULL, 0};
+    if (n <= 0) return out;
+    out.ptr = st__xrealloc(NULL, (size_t)n + 1);
+    vsnprintf((char *)out.ptr, (size_t)n + 1, fmt, ap);
+    out.len = (size_t)n;
+    return out;
+}
+
+/*
+ * Appends one zeroed element to a {ptr, len} list and returns it. The
+ * generated list types carry no capacity, so the capacity is implied by
+ * the length (the next power of two, at least 4): growth stays amortised
+ * and every list remains freeable with free().
+ */
+static size_t st__capacity(size_t len) {
+    size_t cap = 4;
+    while (cap < len) cap <<= 1;
+    return cap;
+}
+
+static void *st__push(void **ptr, size_t *len, size_t elem) {
+    if (*len == 0) {
+        *ptr = st__xrealloc(NULL, st__capacity(1) * elem);
+    } else if (*len == st__capacity(*len)) {
+        *ptr = st__xrealloc(*ptr, st__capacity(*len + 1) * elem);
+    }
+    uint8_t *slot = (uint8_t *)*ptr + *len * elem;
+    memset(slot, 0, elem);
+    (*len)++;
+    return slot;
+}
+
+#define ST__PUSH(list) st__push((void **)&(list)->ptr, &(list)->len, sizeof *(list)->ptr)
+
+/* --------------------------------------------------------------- exports */
+
+/* The generated bindings reference this symbol to pull in the component-type
+ * object file wit-bindgen can write. We generate without it (no binary in
+ * the repository) and build.sh embeds the same type with
+ * `wasm-tools component embed`, so an empty definition satisfies the link. */
+void __component_type_object_force_link_detector(void) {}
+
+__attribute__((__weak__)) void detector_close(void) {}
+
+static void st__set_default_error(st_error *e, const char *what) {
+    if (e->message.len == 0) e->message = st__cstring(what);
+}
+
+void exports_sandtrap_detector_guest_describe(exports_sandtrap_detector_guest_description_t *ret) {
+    memset(ret, 0, sizeof *ret);
+    ret->finding.severity = ST_MEDIUM;
+    detector_describe(ret);
+}
+
+bool exports_sandtrap_detector_guest_init(detector_list_tuple2_string_string_t *config,
+                                          detector_string_t *err) {
+    st_error e = {{NULL, 0}};
+    bool ok = detector_init(config, &e);
+    detector_list_tuple2_string_string_free(config);
+    if (ok) {
+        detector_string_free(&e.message);
+        return true;
+    }
+    st__set_default_error(&e, "detector_init failed");
+    *err = e.message;
+    return false;
+}
+
+/* Runs the detector on one event; on failure `out` is emptied and `e` holds
+ * the message. The event stays owned by the caller. */
+static bool st__run(const st_event *ev, st_detections *out, st_error *e) {
+    out->ptr = NULL;
+    out->len = 0;
+    e->message.ptr = NULL;
+    e->message.len = 0;
+    if (detector_on_event(ev, out, e)) {
+        detector_string_free(&e->message);
+        return true;
+    }
+    exports_sandtrap_detector_guest_list_detection_free(out);
+    out->ptr = NULL;
+    out->len = 0;
+    st__set_default_error(e, "detector_on_event failed");
+    return false;
+}
+
+bool exports_sandtrap_detector_guest_on_event(exports_sandtrap_detector_guest_event_t *event,
+                                              exports_sandtrap_detector_guest_list_detection_t *ret,
+                                              detector_string_t *err) {
+    st_error e;
+    bool ok = st__run(event, ret, &e);
+    exports_sandtrap_detector_guest_event_free(event);
+    if (!ok) *err = e.message;
+    return ok;
+}
+
+void exports_sandtrap_detector_guest_on_batch(exports_sandtrap_detector_guest_list_event_t *events,
+                                              exports_sandtrap_detector_guest_batch_output_t *ret) {
+    memset(ret, 0, sizeof *ret);
+    for (size_t i = 0; i < events->len; i++) {
+        st_detections dets;
+        st_error e;
+        if (st__run(&events->ptr[i], &dets, &e)) {
+            for (size_t j = 0; j < dets.len; j++) {
+                exports_sandtrap_detector_guest_indexed_detection_t *slot = ST__PUSH(&ret->detections);
+                slot->index = (uint32_t)i;
+                slot->detection = dets.ptr[j]; /* moved: only the array is freed below */
+            }
+            free(dets.ptr);
+        } else {
+            exports_sandtrap_detector_guest_indexed_error_t *slot = ST__PUSH(&ret->errors);
+            slot->index = (uint32_t)i;
+            slot->message = e.message;
+        }
+    }
+    exports_sandtrap_detector_guest_list_event_free(events);
+}
+
+void exports_sandtrap_detector_guest_close(void) { detector_close(); }
+
+bool st_fail(st_error *err, const char *fmt, ...) {
+    if (!err) return false;
+    detector_string_free(&err->message);
+    va_list ap;
+    va_start(ap, fmt);
+    err->message = st__vformat(fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* --------------------------------------------------------------- strings */
+
+const char *st_cstr(const st_string *s) {
+    /* Zero-length strings may point anywhere (the canonical ABI passes the
+     * alignment as their address). */
+    return (s && s->len) ? (const char *)s->ptr : "";
+}
+
+static bool st__eqn(const st_string *s, const char *text, size_t n) {
+    return s->len == n && (n == 0 || memcmp(s->ptr, text, n) == 0);
+}
+
+bool st_str_eq(const st_string *s, const char *text) {
+    return s && text && st__eqn(s, text, strlen(text));
+}
+
+bool st_str_has_prefix(const st_string *s, const char *prefix) {
+    if (!s || !prefix) return false;
+    size_t n = strlen(prefix);
+    return s->len >= n && (n == 0 || memcmp(s->ptr, prefix, n) == 0);
+}
+
+bool st_str_has_suffix(const st_string *s, const char *suffix) {
+    if (!s || !suffix) return false;
+    size_t n = strlen(suffix);
+    return s->len >= n && (n == 0 || memcmp(s->ptr + s->len - n, suffix, n) == 0);
+}
+
+char *st_strdup(const char *s) {
+    size_t n = s ? strlen(s) : 0;
+    char *out = st__xrealloc(NULL, n + 1);
+    if (n) memcpy(out, s, n);
+    out[n] = 0;
+    return out;
+}
+
+char *st_format(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    st_string s = st__vformat(fmt, ap);
+    va_end(ap);
+    return s.len ? (char *)s.ptr : st_strdup("");
+}
+
+void st_strlist_pushn(st_strlist *list, const char *s, size_t len) {
+    st_string *slot = ST__PUSH(list);
+    *slot = st__string(s, len);
+}
+
+void st_strlist_push(st_strlist *list, const char *s) {
+    st_strlist_pushn(list, s, s ? strlen(s) : 0);
+}
+
+void st_strlist_pushf(st_strlist *list, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    st_string s = st__vformat(fmt, ap);
+    va_end(ap);
+    st_string *slot = ST__PUSH(list);
+    *slot = s;
+}
+
+const char *st_strlist_get(const st_strlist *list, size_t i) {
+    return (list && i < list->len) ? st_cstr(&list->ptr[i]) : NULL;
+}
+
+bool st_strlist_contains(const st_strlist *list, const char *s) {
+    if (!list || !s) return false;
+    for (size_t i = 0; i < list->len; i++)
+        if (st_str_eq(&list->ptr[i], s)) return true;
+    return false;
+}
+
+void st_strlist_free(st_strlist *list) {
+    if (!list) return;
+    detector_list_string_free(list);
+    list->ptr = NULL;
+    list->len = 0;
+}
+
+/* ---------------------------------------------------------------- events */
+
+bool st_event_is(const st_event *ev, const char *name) { return ev && st_str_eq(&ev->name, name); }
+
+const st_value *st_arg(const st_event *ev, const char *name) {
+    if (!ev || !name) return NULL;
+    size_t n = strlen(name);
+    for (size_t i = 0; i < ev->args.len; i++)
+        if (st__eqn(&ev->args.ptr[i].name, name, n)) return &ev->args.ptr[i].value;
+    return NULL;
+}
+
+const char *st_arg_str(const st_event *ev, const char *name) {
+    const st_value *v = st_arg(ev, name);
+    return (v && v->tag == ST_VALUE_STR) ? st_cstr(&v->val.str) : NULL;
+}
+
+bool st_arg_uint(const st_event *ev, const char *name, uint64_t *out) {
+    const st_value *v = st_arg(ev, name);
+    if (!v) return false;
+    if (v->tag == ST_VALUE_UINT) {
+        *out = v->val.uint;
+        return true;
+    }
+    if (v->tag == ST_VALUE_INT && v->val.int_ >= 0) {
+        *out = (uint64_t)v->val.int_;
+        return true;
+    }
+    return false;
+}
+
+bool st_arg_int(const st_event *ev, const char *name, int64_t *out) {
+    const st_value *v = st_arg(ev, name);
+    if (!v) return false;
+    if (v->tag == ST_VALUE_INT) {
+        *out = v->val.int_;
+        return true;
+    }
+    if (v->tag == ST_VALUE_UINT && v->val.uint <= (uint64_t)INT64_MAX) {
+        *out = (int64_t)v->val.uint;
+        return true;
+    }
+    return false;
+}
+
+bool st_arg_bool(const st_event *ev, const char *name, bool *out) {
+    const st_value *v = st_arg(ev, name);
+    if (!v || v->tag != ST_VALUE_BOOL) return false;
+    *out = v->val.boolean;
+    return true;
+}
+
+const st_strlist *st_arg_list(const st_event *ev, const char *name) {
+    const st_value *v = st_arg(ev, name);
+    return (v && v->tag == ST_VALUE_STR_LIST) ? &v->val.str_list : NULL;
+}
+
+bool st_arg_bytes(const st_event *ev, const char *name, const uint8_t **data, size_t *len) {
+    const st_value *v = st_arg(ev, name);
+    if (!v || v->tag != ST_VALUE_BYTES) return false;
+    *data = v->val.bytes.ptr;
+    *len = v->val.bytes.len;
+    return true;
+}
+
+/* ----------------------------------------------------------- description */
+
+static void st__replace(st_string *dst, const char *s) {
+    detector_string_free(dst);
+    *dst = st__cstring(s);
+}
+
+void st_desc_id(st_desc *d, const char *id, const char *name, const char *version) {
+    st__replace(&d->id, id);
+    st__replace(&d->name, name);
+    st__replace(&d->version, version);
+}
+
+void st_desc_text(st_desc *d, const char *text) { st__replace(&d->description, text); }
+
+void st_desc_select(st_desc *d, const char *event) {
+    exports_sandtrap_detector_guest_selector_t *s = ST__PUSH(&d->selectors);
+    s->event = st__cstring(event);
+}
+
+void st_desc_filter(st_desc *d, const char *field, st_filter_op op, const char *value) {
+    if (d->selectors.len == 0) {
+        /* A programming error. Dropping the filter widens nothing (there is
+         * no selector yet) and keeps the description loadable; the log line
+         * says what happened. */
+        st_log_error("st_desc_filter(%s) before any st_desc_select: ignored", field ? field : "");
+        return;
+    }
+    exports_sandtrap_detector_guest_selector_t *s = &d->selectors.ptr[d->selectors.len - 1];
+    exports_sandtrap_detector_guest_field_filter_t *f = ST__PUSH(&s->filters);
+    f->field = st__cstring(field);
+    f->op = op;
+    f->value = st__cstring(value);
+}
+
+void st_desc_requires(st_desc *d, const char *store) { st_strlist_push(&d->required_stores, store); }
+
+void st_desc_uses(st_desc *d, const char *store) { st_strlist_push(&d->optional_stores, store); }
+
+void st_desc_finding(st_desc *d, const char *name, st_severity severity) {
+    st__replace(&d->finding.name, name);
+    d->finding.severity = severity;
+}
+
+void st_desc_finding_text(st_desc *d, const char *text) { st__replace(&d->finding.description, text); }
+
+void st_desc_mitre(st_desc *d, const char *tactic, const char *technique) {
+    st__replace(&d->finding.mitre_tactic, tactic);
+    st__replace(&d->finding.mitre_technique, technique);
+}
+
+void st_desc_field(st_desc *d, const char *name) { st_strlist_push(&d->finding.fields, name); }
+
+void st_desc_fields_(st_desc *d, ...) {
+    va_list ap;
+    va_start(ap, d);
+    for (const char *name; (name = va_arg(ap, const char *)) != NULL;) st_desc_field(d, name);
+    va_end(ap);
+}
+
+/* ------------------------------------------------------------ detections */
+
+st_detection *st_detect(st_detections *out) { return ST__PUSH(out); }
+
+void st_set_severity(st_detection *det, st_severity severity) {
+    det->severity.is_some = true;
+    det->severity.val = severity;
+}
+
+static st_value *st__field(st_detection *det, const char *name, uint8_t tag) {
+    exports_sandtrap_detector_guest_field_t *f = ST__PUSH(&det->fields);
+    f->name = st__cstring(name);
+    f->value.tag = tag;
+    return &f->value;
+}
+
+void st_field_strn(st_detection *det, const char *name, const char *value, size_t len) {
+    st__field(det, name, ST_VALUE_STR)->val.str = st__string(value, len);
+}
+
+void st_field_str(st_detection *det, const char *name, const char *value) {
+    st_field_strn(det, name, value, value ? strlen(value) : 0);
+}
+
+void st_field_string(st_detection *det, const char *name, const st_string *value) {
+    st_field_strn(det, name, value ? (const char *)value->ptr : NULL, value ? value->len : 0);
+}
+
+void st_field_fmt(st_detection *det, const char *name, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    st_string s = st__vformat(fmt, ap);
+    va_end(ap);
+    st__field(det, name, ST_VALUE_STR)->val.str = s;
+}
+
+void st_field_int(st_detection *det, const char *name, int64_t value) {
+    st__field(det, name, ST_VALUE_INT)->val.int_ = value;
+}
+
+void st_field_uint(st_detection *det, const char *name, uint64_t value) {
+    st__field(det, name, ST_VALUE_UINT)->val.uint = value;
+}
+
+void st_field_bool(st_detection *det, const char *name, bool value) {
+    st__field(det, name, ST_VALUE_BOOL)->val.boolean = value;
+}
+
+void st_field_bytes(st_detection *det, const char *name, const uint8_t *data, size_t len) {
+    st_value *v = st__field(det, name, ST_VALUE_BYTES);
+    v->val.bytes.ptr = NULL;
+    v->val.bytes.len = 0;
+    if (data && len) {
+        v->val.bytes.ptr = st__xrealloc(NULL, len);
+        memcpy(v->val.bytes.ptr, data, len);
+        v->val.bytes.len = len;
+    }
+}
+
+void st_field_strlist(st_detection *det, const char *name, st_strlist *list) {
+    st_value *v = st__field(det, name, ST_VALUE_STR_LIST);
+    if (list) {
+        v->val.str_list = *list;
+        list->ptr = NULL;
+        list->len = 0;
+    }
+}
+
+/* --------------------------------------------------------- configuration */
+
+const char *st_config_get(const st_config *config, const char *key) {
+    if (!config || !key) return NULL;
+    size_t n = strlen(key);
+    for (size_t i = config->len; i-- > 0;)
+        if (st__eqn(&config->ptr[i].f0, key, n)) return st_cstr(&config->ptr[i].f1);
+    return NULL;
+}
+
+bool st_config_list(const st_config *config, const char *key, st_strlist *out) {
+    const char *v = st_config_get(config, key);
+    if (!v) return false;
+    while (*v) {
+        while (*v == ',' || isspace((unsigned char)*v)) v++;
+        const char *start = v;
+        while (*v && *v != ',' && !isspace((unsigned char)*v)) v++;
+        if (v > start) st_strlist_pushn(out, start, (size_t)(v - start));
+    }
+    return true;
+}
+
+bool st_config_u64(const st_config *config, const char *key, uint64_t def, uint64_t *out,
+                   st_error *err) {
+    const char *v = st_config_get(config, key);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    while (isspace((unsigned char)*v)) v++;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = isdigit((unsigned char)*v) ? strtoull(v, &end, 10) : 0;
+    if (end) while (isspace((unsigned char)*end)) end++;
+    if (!end || *end || errno == ERANGE)
+        return st_fail(err, "config \"%s\": \"%s\" is not a number", key, st_config_get(config, key));
+    *out = (uint64_t)n;
+    return true;
+}
+
+static bool st__ieq(const char *a, const char *b) {
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return false;
+    return *a == *b;
+}
+
+bool st_config_bool(const st_config *config, const char *key, bool def, bool *out, st_error *err) {
+    const char *v = st_config_get(config, key);
+    if (!v) {
+        *out = def;
+        return true;
+    }
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        if (st__ieq(v, yes[i])) {
+            *out = true;
+            return true;
+        }
+        if (st__ieq(v, no[i])) {
+            *out = false;
+            return true;
+        }
+    }
+    return st_fail(err, "config \"%s\": \"%s\" is not a boolean", key, v);
+}
+
+size_t st_config_count(const st_config *config) { return config ? config->len : 0; }
+
+bool st_config_entry(const st_config *config, size_t i, const char **key, const char **value) {
+    if (!config || i >= config->len) return false;
+    *key = st_cstr(&config->ptr[i].f0);
+    *value = st_cstr(&config->ptr[i].f1);
+    return true;
+}
+
+/* ------------------------------------------------------------------- log */
+
+void st_log(st_log_level level, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    st_string s = st__vformat(fmt, ap);
+    va_end(ap);
+    sandtrap_detector_host_log(level, &s);
+    detector_string_free(&s);
+}
+
+uint64_t st_now(void) { return sandtrap_detector_host_now(); }
+
+/* ---------------------------------------------------------------- stores */
+
+/* Converts (and frees) a store error from the bindings. */
+static bool st__store_failed(sandtrap_detector_types_store_error_t *e, st_store_error *out) {
+    if (out) {
+        out->kind = (st_store_error_kind)e->tag;
+        switch (e->tag) {
+        case ST_NOT_FOUND: snprintf(out->text, sizeof out->text, "not found"); break;
+        case ST_STORE_UNHEALTHY: snprintf(out->text, sizeof out->text, "store unhealthy"); break;
+        case ST_NOT_IMPLEMENTED: snprintf(out->text, sizeof out->text, "not implemented"); break;
+        case ST_INVALID_ARGUMENT:
+            snprintf(out->text, sizeof out->text, "invalid argument: %.*s",
+                     (int)e->val.invalid_argument.len, st_cstr(&e->val.invalid_argument));
+            break;
+        default: snprintf(out->text, sizeof out->text, "store error %u", (unsigned)e->tag); break;
+        }
+    }
+    sandtrap_detector_types_store_error_free(e);
+    return false;
+}
+
+#define ST__CALL(call)                                                                           \
+    do {                                                                                         \
+        sandtrap_detector_types_store_error_t e_;                                                \
+        memset(out, 0, sizeof *out);                                                             \
+        return (call) ? true : st__store_failed(&e_, err);                                       \
+    } while (0)
+
+bool st_get_process(uint64_t entity_id, st_process *out, st_store_error *err) {
+    ST__CALL(sandtrap_detector_processes_get_process(entity_id, out, &e_));
+}
+
+bool st_get_children(uint64_t entity_id, st_process_list *out, st_store_error *err) {
+    ST__CALL(sandtrap_detector_processes_get_child_processes(entity_id, out, &e_));
+}
+
+bool st_get_ancestry(uint64_t entity_id, uint32_t max_depth, st_process_list *out,
+                     st_store_error *err) {
+    ST__CALL(sandtrap_detector_processes_get_ancestry(entity_id, max_depth, out, &e_));
+}
+
+void st_process_free(st_process *p) { sandtrap_detector_types_process_info_free(p); }
+
+void st_process_list_free(st_process_list *list) {
+    sandtrap_detector_processes_list_process_info_free(list);
+    list->ptr = NULL;
+    list->len = 0;
+}
+
+bool st_process_is(const st_process *p, const char *name) {
+    if (!p || !name) return false;
+    if (st_str_eq(&p->name, name)) return true;
+    const char *exe = st_cstr(&p->exe);
+    const char *slash = strrchr(exe, '/');
+    return strcmp(slash ? slash + 1 : exe, name) == 0;
+}
+
+bool st_get_container(const char *id, st_container *out, st_store_error *err) {
+    st_string v = st__view(id);
+    ST__CALL(sandtrap_detector_containers_get_container(&v, out, &e_));
+}
+
+bool st_get_container_by_name(const char *name, st_container *out, st_store_error *err) {
+    st_string v = st__view(name);
+    ST__CALL(sandtrap_detector_containers_get_container_by_name(&v, out, &e_));
+}
+
+bool st_list_containers(const char *name, const char *image, const char *runtime,
+                        st_container_list *out, st_store_error *err) {
+    sandtrap_detector_types_container_filter_t f;
+    memset(&f, 0, sizeof f);
+    if (name) f.name = (detector_option_string_t){true, st__view(name)};
+    if (image) f.image = (detector_option_string_t){true, st__view(image)};
+    if (runtime) f.runtime = (detector_option_string_t){true, st__view(runtime)};
+    bool any = name || image || runtime;
+    ST__CALL(sandtrap_detector_containers_list_containers(any ? &f : NULL, out, &e_));
+}
+
+void st_container_free(st_container *c) { sandtrap_detector_types_container_info_free(c); }
+
+void st_container_list_free(st_container_list *list) {
+    sandtrap_detector_containers_list_container_info_free(list);
+    list->ptr = NULL;
+    list->len = 0;
+}
+
+bool st_get_dns_response(const char *query, st_dns_response *out, st_store_error *err) {
+    st_string v = st__view(query);
+    ST__CALL(sandtrap_detector_dns_get_dns_response(&v, out, &e_));
+}
+
+void st_dns_response_free(st_dns_response *r) { sandtrap_detector_types_dns_response_free(r); }
+
+bool st_get_system_info(st_system_info *out, st_store_error *err) {
+    ST__CALL(sandtrap_detector_system_get_system_info(out, &e_));
+}
+
+void st_system_info_free(st_system_info *info) { sandtrap_detector_types_system_info_free(info); }
+
+bool st_get_syscall_name(int32_t id, char **out, st_store_error *err) {
+    st_string name = {NULL, 0};
+    sandtrap_detector_types_store_error_t e_;
+    *out = NULL;
+    if (!sandtrap_detector_syscalls_get_syscall_name(id, &name, &e_)) return st__store_failed(&e_, err);
+    /* Host strings are NUL-terminated (see cabi_realloc) and malloc'd. */
+    *out = name.len ? (char *)name.ptr : st_strdup("");
+    return true;
+}
+
+bool st_get_syscall_id(const char *name, int32_t *out, st_store_error *err) {
+    st_string v = st__view(name);
+    ST__CALL(sandtrap_detector_syscalls_get_syscall_id(&v, out, &e_));
+}
+
+bool st_resolve_symbol(uint64_t address, st_symbol_list *out, st_store_error *err) {
+    ST__CALL(sandtrap_detector_kernel_symbols_resolve_symbol_by_address(address, out, &e_));
+}
+
+bool st_get_symbol_address(const char *name, uint64_t *out, st_store_error *err) {
+    st_string v = st__view(name);
+    ST__CALL(sandtrap_detector_kernel_symbols_get_symbol_address(&v, out, &e_));
+}
+
+bool st_resolve_symbols(const uint64_t *addresses, size_t count, st_resolved_list *out,
+                        st_store_error *err) {
+    detector_list_u64_t list = {(uint64_t *)(uintptr_t)addresses, addresses ? count : 0};
+    ST__CALL(sandtrap_detector_kernel_symbols_resolve_symbols_batch(&list, out, &e_));
+}
+
+void st_symbol_list_free(st_symbol_list *list) {
+    sandtrap_detector_kernel_symbols_list_symbol_info_free(list);
+    list->ptr = NULL;
+    list->len = 0;
+}
+
+void st_resolved_list_free(st_resolved_list *list) {
+    sandtrap_detector_kernel_symbols_list_resolved_symbols_free(list);
+    list->ptr = NULL;
+    list->len = 0;
+}
+
+bool st_store_available(const char *name) {
+    st_string v = st__view(name);
+    return sandtrap_detector_registry_is_available(&v);
+}
+
+void st_list_stores(st_strlist *out) { sandtrap_detector_registry_list_stores(out); }
+
+bool st_get_store_metadata(const char *name, st_store_metadata *out, st_store_error *err) {
+    st_string v = st__view(name);
+    ST__CALL(sandtrap_detector_registry_get_metadata(&v, out, &e_));
+}
+
+bool st_get_store_health(const char *name, st_health_info *out, st_store_error *err) {
+    st_string v = st__view(name);
+    ST__CALL(sandtrap_detector_registry_get_health(&v, out, &e_));
+}
+
+bool st_get_store_metrics(const char *name, st_store_metrics *out, st_store_error *err) {
+    st_string v = st__view(name);
+    ST__CALL(sandtrap_detector_registry_get_metrics(&v, out, &e_));
+}
+
+void st_store_metadata_free(st_store_metadata *m) { sandtrap_detector_types_store_metadata_free(m); }
+
+void st_health_info_free(st_health_info *h) { sandtrap_detector_types_health_info_free(h); }
+
+bool st_reputation_open(const char *store, st_reputation_reader *out, st_store_error *err) {
+    st_string v = st__view(store);
+    ST__CALL(sandtrap_detector_ip_reputation_open(&v, out, &e_));
+}
+
+bool st_reputation_get(st_reputation_reader reader, const char *ip, st_reputation *out,
+                       st_store_error *err) {
+    st_string v = st__view(ip);
+    ST__CALL(sandtrap_detector_ip_reputation_method_reader_get(
+        sandtrap_detector_ip_reputation_borrow_reader(reader), &v, out, &e_));
+}
+
+bool st_reputation_is_blacklisted(st_reputation_reader reader, const char *ip, bool *out,
+                                  st_store_error *err) {
+    st_string v = st__view(ip);
+    ST__CALL(sandtrap_detector_ip_reputation_method_reader_is_blacklisted(
+        sandtrap_detector_ip_reputation_borrow_reader(reader), &v, out, &e_));
+}
+
+void st_reputation_reader_close(st_reputation_reader reader) {
+    sandtrap_detector_ip_reputation_reader_drop_own(reader);
+}
+
+bool st_reputation_register(const char *store, uint8_t policy, st_reputation_writer *out,
+                            st_store_error *err) {
+    st_string v = st__view(store);
+    sandtrap_detector_ip_reputation_list_source_priority_t none = {NULL, 0};
+    ST__CALL(sandtrap_detector_ip_reputation_register(&v, policy, &none, out, &e_));
+}
+
+bool st_reputation_write(st_reputation_writer writer, const char *source,
+                         const st_reputation *entry, st_store_error *err) {
+    st_string v = st__view(source);
+    sandtrap_detector_types_store_error_t e_;
+    /* The import copies the entry out of linear memory and never writes it. */
+    if (sandtrap_detector_ip_reputation_method_writer_write(
+            sandtrap_detector_ip_reputation_borrow_writer(writer), &v,
+            (st_reputation *)(uintptr_t)entry, &e_))
+        return true;
+    return st__store_failed(&e_, err);
+}
+
+void st_reputation_writer_close(st_reputation_writer writer) {
+    sandtrap_detector_ip_reputation_writer_drop_own(writer);
+}
+
+void st_reputation_free(st_reputation *r) { sandtrap_detector_ip_reputation_reputation_free(r); }
