@@ -381,3 +381,46 @@ fn faults_spread_over_a_window_also_trip_the_breaker() {
         d.quarantined()
     );
 }
+
+#[test]
+fn a_batch_is_delivered_in_one_call_with_each_detection_placed_at_its_event() {
+    let rt = Runtime::builder()
+        .mode(Mode::Deterministic)
+        .build(Arc::new(Stores::builder().build()))
+        .unwrap();
+    let bytes = std::fs::read(misbehave()).unwrap();
+    let component = DetectorComponent::load(&rt, "misbehave.wasm", &bytes).unwrap();
+    let unlimited = Limits {
+        events_per_second: u32::MAX,
+        findings_per_second: u32::MAX,
+        ..Limits::default()
+    };
+    let mut d = Detector::start(
+        &rt,
+        component.clone(),
+        config(&[("mode", "ok")]),
+        unlimited.clone(),
+    )
+    .unwrap();
+    let batch: Vec<_> = (0..5).map(|i| exec(100 + i, "/bin/x")).collect();
+    let out = d.on_batch(&rt, &batch).unwrap();
+    assert_eq!(
+        out.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4]
+    );
+    assert_eq!(d.stats().events, 5);
+    assert_eq!(d.stats().latency_buckets.iter().sum::<u64>(), 1, "one call");
+
+    // A trap anywhere in the batch costs the instance, like a single call.
+    let mut d =
+        Detector::start(&rt, component, config(&[("mode", "boom-arg")]), unlimited).unwrap();
+    let mut batch = batch;
+    batch[3].args.push(Arg::new("boom", 1u64));
+    let fault = d.on_batch(&rt, &batch).unwrap_err();
+    assert!(fault.reason.contains("trapped"), "{fault:?}");
+    assert_eq!(d.stats().faults, 1);
+    // The next batch gets a fresh instance.
+    batch[3].args.pop();
+    assert_eq!(d.on_batch(&rt, &batch).unwrap().len(), 5);
+    assert_eq!(d.stats().restarts, 1);
+}

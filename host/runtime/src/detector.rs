@@ -313,6 +313,91 @@ impl Detector {
         result
     }
 
+    /// Delivers several events in one call of the guest's `on-batch`, which
+    /// amortises the boundary crossing. `Ok` holds each detection with the
+    /// index of its event in `events`; the batch shares one CPU deadline and
+    /// a store-call budget of `store_calls_per_event` per event. A fault
+    /// costs the instance, as in [`Detector::on_event`].
+    pub fn on_batch(
+        &mut self,
+        rt: &Runtime,
+        events: &[Event],
+    ) -> Result<Vec<(usize, Detection)>, Fault> {
+        if self.quarantined.is_some() || events.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.clock_ns = rt.clock.now_ns();
+        let mut kept_events: Vec<usize> = Vec::with_capacity(events.len());
+        for i in 0..events.len() {
+            if self.event_limiter.allow(self.clock_ns) {
+                kept_events.push(i);
+            } else {
+                self.stats.shed += 1;
+            }
+        }
+        if kept_events.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.live.is_none() {
+            match self.instantiate(rt) {
+                Ok(live) => {
+                    self.stats.restarts += 1;
+                    self.live = Some(live);
+                }
+                Err(reason) => return Err(self.fault(format!("restart failed: {reason}"))),
+            }
+        }
+        self.stats.events += kept_events.len() as u64;
+        let started = std::time::Instant::now();
+        let limits = &self.limits;
+        let live = self.live.as_mut().expect("instance present: made above");
+        arm(rt, &mut live.store, limits);
+        let per_event = limits.store_calls_per_event;
+        live.store.data_mut().store_budget =
+            per_event.saturating_mul(u32::try_from(kept_events.len()).unwrap_or(u32::MAX));
+        let batch: Vec<_> = kept_events
+            .iter()
+            .map(|&i| convert::event_to_wit(&events[i]))
+            .collect();
+        let result = live
+            .bindings
+            .sandtrap_detector_guest()
+            .call_on_batch(&mut live.store, &batch);
+        let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.stats.observe_latency(ns);
+        match result {
+            Ok(out) => {
+                self.consecutive_faults = 0;
+                self.stats.errors += out.errors.len() as u64;
+                for e in &out.errors {
+                    tracing::warn!(detector = %self.id(), index = e.index, "detector error: {}", e.message);
+                }
+                self.stats.detections += out.detections.len() as u64;
+                let now = rt.clock.now_ns();
+                let mut kept = Vec::with_capacity(out.detections.len());
+                for d in out.detections {
+                    // An index outside the batch is the guest's bug; the
+                    // detection cannot be placed, so it is counted as an error.
+                    let Some(&i) = kept_events.get(d.index as usize) else {
+                        self.stats.errors += 1;
+                        continue;
+                    };
+                    if self.finding_limiter.allow(now) {
+                        kept.push((i, convert::detection_from_wit(d.detection)));
+                    } else {
+                        self.stats.suppressed += 1;
+                        self.unreported += 1;
+                    }
+                }
+                Ok(kept)
+            }
+            Err(e) => {
+                let reason = describe_trap(&e, &self.limits);
+                Err(self.fault(reason))
+            }
+        }
+    }
+
     /// Counts events the pipeline shed before they reached this detector
     /// (its queue was full).
     pub(crate) fn note_shed(&mut self, n: u64) {

@@ -1,0 +1,77 @@
+//! The benchmarks' probe: on each event it makes `n` store calls of the
+//! kind `op` names and returns `detections` detections, so the cost of a
+//! store call from wasm is (time with calls − time without) / n.
+//!
+//! `op`: `none`, `get-process`, `ancestry5` (get-ancestry, depth 5),
+//! `dns` (get-dns-response of a domain), `resolve64` (resolve-symbols-batch
+//! of the 64 hex addresses in the `addresses` configuration key).
+
+use std::hint::black_box;
+
+use sandtrap_sdk::prelude::*;
+
+struct Probe {
+    op: String,
+    n: u32,
+    detections: u32,
+    addresses: Vec<u64>,
+}
+
+impl Detector for Probe {
+    fn describe() -> Description {
+        describe("probe", "Benchmark probe", "0.1.0")
+            .description("Makes a configured number of store calls per event.")
+            .selector(select("*"))
+            .finding(finding("probe", Severity::Info).fields(&["n"]))
+            .build()
+    }
+
+    fn init(config: &Config) -> Result<Self, String> {
+        let num = |key: &str, default: u32| -> Result<u32, String> {
+            config.get(key).map_or(Ok(default), |v| {
+                v.parse().map_err(|e| format!("{key}: {e}"))
+            })
+        };
+        let addresses = config
+            .get("addresses")
+            .unwrap_or("")
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| u64::from_str_radix(s.trim().trim_start_matches("0x"), 16))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("addresses: {e}"))?;
+        Ok(Probe {
+            op: config.get("op").unwrap_or("none").to_owned(),
+            n: num("n", 1)?,
+            detections: num("detections", 0)?,
+            addresses,
+        })
+    }
+
+    fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
+        let entity = ev.process.entity_id;
+        for _ in 0..self.n {
+            match self.op.as_str() {
+                "none" => {}
+                "get-process" => {
+                    black_box(stores::get_process(entity).ok());
+                }
+                "ancestry5" => {
+                    black_box(stores::get_ancestry(entity, 5).ok());
+                }
+                "dns" => {
+                    black_box(stores::get_dns_response("www.example.com").ok());
+                }
+                "resolve64" => {
+                    black_box(stores::resolve_symbols_batch(&self.addresses).ok());
+                }
+                other => return Err(format!("unknown op {other:?}")),
+            }
+        }
+        Ok((0..self.detections)
+            .map(|_| Detection::new().field("n", u64::from(self.n)))
+            .collect())
+    }
+}
+
+export_detector!(Probe);
