@@ -1,0 +1,323 @@
+// The canonical ABI of the component model, by hand: linear-memory access,
+// the allocator the host calls (`cabi_realloc`), and lifting/lowering of
+// the contract's types at the byte offsets the ABI prescribes.
+//
+// Layout rules used throughout (canonical ABI, 32-bit memory):
+//   - string and list<T>: 8 bytes, align 4: (ptr u32, len u32); len counts
+//     bytes for strings, elements for lists;
+//   - record: fields in order, each at the next multiple of its alignment;
+//     size rounded up to the record's alignment (the largest field's);
+//   - variant/option/result/enum: a u8 discriminant (fewer than 256 cases),
+//     then the payload at the next multiple of the largest case alignment.
+// Every offset below was checked against `wasm-tools component embed
+// --dummy` and against the values the host sends (testdata/echo).
+
+package sandtrap
+
+import (
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// mem is the address of linear-memory byte a. Go's garbage collector does
+// not move objects on wasm, so an address taken from a pinned Go
+// allocation stays valid.
+func mem(a uint32) unsafe.Pointer { return unsafe.Pointer(uintptr(a)) }
+
+func addr(p unsafe.Pointer) uint32 { return uint32(uintptr(p)) }
+
+func ld8(a uint32) uint8   { return *(*uint8)(mem(a)) }
+func ld32(a uint32) uint32 { return *(*uint32)(mem(a)) }
+func ld64(a uint32) uint64 { return *(*uint64)(mem(a)) }
+
+func st8(a uint32, v uint8)   { *(*uint8)(mem(a)) = v }
+func st32(a uint32, v uint32) { *(*uint32)(mem(a)) = v }
+func st64(a uint32, v uint64) { *(*uint64)(mem(a)) = v }
+
+// arena keeps alive every buffer whose address was given to the host or
+// that the host filled through cabi_realloc. The garbage collector cannot
+// see addresses stored as integers in linear memory, so these buffers must
+// stay referenced from Go until the ABI is done with them; they are
+// dropped with release, stack-wise (see mark).
+var arena [][]uint64
+
+// alloc returns zeroed memory of size bytes, aligned to 8 (the largest
+// alignment in the canonical ABI), pinned in the arena. A zero-size
+// request gets a non-null, aligned address that is never dereferenced.
+func alloc(size, align uint32) uint32 {
+	if size == 0 {
+		if align == 0 {
+			return 1
+		}
+		return align
+	}
+	buf := make([]uint64, (uint64(size)+7)/8)
+	arena = append(arena, buf)
+	return addr(unsafe.Pointer(&buf[0]))
+}
+
+// mark and release bracket a piece of ABI work: everything allocated
+// after mark is unpinned by release once the values were copied into Go
+// memory (lifting) or read by the host (post-return).
+func mark() int { return len(arena) }
+
+func release(m int) {
+	if m < 0 || m > len(arena) {
+		m = 0
+	}
+	clear(arena[m:])
+	arena = arena[:m]
+}
+
+// cabiRealloc is the allocator the host calls to place strings and lists
+// in guest memory: the arguments of an export, and the results of an
+// import.
+//
+//go:wasmexport cabi_realloc
+func cabiRealloc(old, oldSize, align, newSize uint32) uint32 {
+	p := alloc(newSize, align)
+	if old != 0 && oldSize != 0 && newSize != 0 {
+		copy(unsafe.Slice((*byte)(mem(p)), min(oldSize, newSize)), unsafe.Slice((*byte)(mem(old)), min(oldSize, newSize)))
+	}
+	return p
+}
+
+// ---- lifting: guest memory → Go values (always copies) ----
+
+func liftBytes(ptr, n uint32) []byte {
+	if n == 0 {
+		return nil
+	}
+	return append([]byte(nil), unsafe.Slice((*byte)(mem(ptr)), n)...)
+}
+
+// liftString reads the (ptr, len) pair at a.
+func liftString(a uint32) string {
+	n := ld32(a + 4)
+	if n == 0 {
+		return ""
+	}
+	return string(unsafe.Slice((*byte)(mem(ld32(a))), n))
+}
+
+// liftStrings reads the list<string> pair at a.
+func liftStrings(a uint32) []string {
+	base, n := ld32(a), ld32(a+4)
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range n {
+		out[i] = liftString(base + 8*i)
+	}
+	return out
+}
+
+// liftList reads the list pair at a, elements of size bytes each.
+func liftList[T any](a, size uint32, lift func(uint32) T) []T {
+	base, n := ld32(a), ld32(a+4)
+	if n == 0 {
+		return nil
+	}
+	out := make([]T, n)
+	for i := range n {
+		out[i] = lift(base + size*i)
+	}
+	return out
+}
+
+// value: u8 discriminant, payload at 8 (int/uint are 8-aligned); size 16.
+func liftValue(a uint32) Value {
+	k := ValueKind(ld8(a))
+	v := Value{Kind: k}
+	switch k {
+	case KindStr:
+		v.Str = liftString(a + 8)
+	case KindInt:
+		v.Int = int64(ld64(a + 8))
+	case KindUint:
+		v.Uint = ld64(a + 8)
+	case KindBool:
+		v.Bool = ld8(a+8) != 0
+	case KindBytes:
+		v.Bytes = liftBytes(ld32(a+8), ld32(a+12))
+	case KindStrList:
+		v.StrList = liftStrings(a + 8)
+	default:
+		// The host never sends an unknown case; an invalid kind is kept
+		// rather than trapping, and no accessor will match it.
+		v.Kind = ValueKind(0xff)
+	}
+	return v
+}
+
+// field: name@0, value@8; size 24, align 8.
+const fieldSize = 24
+
+func liftField(a uint32) Field {
+	return Field{Name: liftString(a), Value: liftValue(a + 8)}
+}
+
+// process-context: size 80, align 8.
+func liftProcessContext(a uint32) ProcessContext {
+	return ProcessContext{
+		EntityID:       ld64(a),
+		ParentEntityID: ld64(a + 8),
+		PID:            ld32(a + 16),
+		TID:            ld32(a + 20),
+		PPID:           ld32(a + 24),
+		StartTicks:     ld64(a + 32),
+		Comm:           liftString(a + 40),
+		Exe:            liftString(a + 48),
+		UID:            ld32(a + 56),
+		GID:            ld32(a + 60),
+		CgroupID:       ld64(a + 64),
+		ContainerID:    liftString(a + 72),
+	}
+}
+
+// event: seq@0, timestamp@8, name@16, process@24, args@104; size 112,
+// align 8.
+const eventSize = 112
+
+func liftEvent(a uint32) Event {
+	return Event{
+		Seq:       ld64(a),
+		Timestamp: ld64(a + 8),
+		Name:      liftString(a + 16),
+		Process:   liftProcessContext(a + 24),
+		Args:      liftList(a+104, fieldSize, liftField),
+	}
+}
+
+// ---- lowering: Go values → guest memory the host reads ----
+
+// storeString copies s into pinned memory and writes its (ptr, len) at a.
+// The host traps on a string that is not UTF-8, and Go strings may hold
+// any bytes (a field cut mid-character, bytes converted with string()):
+// invalid sequences are replaced rather than costing the instance.
+func storeString(a uint32, s string) {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	p := alloc(uint32(len(s)), 1)
+	if len(s) > 0 {
+		copy(unsafe.Slice((*byte)(mem(p)), len(s)), s)
+	}
+	st32(a, p)
+	st32(a+4, uint32(len(s)))
+}
+
+func storeBytes(a uint32, b []byte) {
+	p := alloc(uint32(len(b)), 1)
+	if len(b) > 0 {
+		copy(unsafe.Slice((*byte)(mem(p)), len(b)), b)
+	}
+	st32(a, p)
+	st32(a+4, uint32(len(b)))
+}
+
+// storeList writes the list pair at a: n elements of size bytes, aligned
+// to align, each written by store.
+func storeList[T any](a uint32, items []T, size, align uint32, store func(uint32, *T)) {
+	p := alloc(uint32(len(items))*size, align)
+	for i := range items {
+		store(p+uint32(i)*size, &items[i])
+	}
+	st32(a, p)
+	st32(a+4, uint32(len(items)))
+}
+
+func storeStrings(a uint32, items []string) {
+	storeList(a, items, 8, 4, func(e uint32, s *string) { storeString(e, *s) })
+}
+
+func storeValue(a uint32, v *Value) {
+	st8(a, uint8(v.Kind))
+	switch v.Kind {
+	case KindStr:
+		storeString(a+8, v.Str)
+	case KindInt:
+		st64(a+8, uint64(v.Int))
+	case KindUint:
+		st64(a+8, v.Uint)
+	case KindBool:
+		if v.Bool {
+			st8(a+8, 1)
+		}
+	case KindBytes:
+		storeBytes(a+8, v.Bytes)
+	case KindStrList:
+		storeStrings(a+8, v.StrList)
+	default:
+		// A Value built without a constructor (or corrupted) would be an
+		// invalid discriminant, which the host rejects by trapping the
+		// instance: send an empty string instead.
+		st8(a, uint8(KindStr))
+		storeString(a+8, "")
+	}
+}
+
+func storeField(a uint32, f *Field) {
+	storeString(a, f.Name)
+	storeValue(a+8, &f.Value)
+}
+
+// clampSeverity keeps an out-of-range Severity (a conversion from an
+// integer) from becoming an invalid enum discriminant, which the host
+// would answer with a trap.
+func clampSeverity(s Severity) Severity {
+	return min(s, SeverityCritical)
+}
+
+// detection: fields@0, severity option<enum>@8 (disc@8, value@9); size
+// 12, align 4.
+const detectionSize = 12
+
+func storeDetection(a uint32, d *Detection) {
+	storeList(a, d.Fields, fieldSize, 8, storeField)
+	if d.Severity != nil {
+		st8(a+8, 1)
+		st8(a+9, uint8(clampSeverity(*d.Severity)))
+	}
+}
+
+// field-filter: field@0, op@8, value@12; size 20, align 4.
+func storeFieldFilter(a uint32, f *FieldFilter) {
+	storeString(a, f.Field)
+	st8(a+8, uint8(f.Op))
+	storeString(a+12, f.Value)
+}
+
+// selector: event@0, filters@8; size 16, align 4.
+func storeSelector(a uint32, s *Selector) {
+	storeString(a, s.Event)
+	storeList(a+8, s.Filters, 20, 4, storeFieldFilter)
+}
+
+// finding-definition: name@0, description@8, severity@16,
+// mitre-tactic@20, mitre-technique@28, fields@36; size 44, align 4.
+func storeFinding(a uint32, f *FindingDefinition) {
+	storeString(a, f.Name)
+	storeString(a+8, f.Description)
+	st8(a+16, uint8(clampSeverity(f.Severity)))
+	storeString(a+20, f.MitreTactic)
+	storeString(a+28, f.MitreTechnique)
+	storeStrings(a+36, f.Fields)
+}
+
+// description: id@0, name@8, version@16, description@24, selectors@32,
+// required-stores@40, optional-stores@48, finding@56; size 100, align 4.
+const descriptionSize = 100
+
+func storeDescription(a uint32, d *Description) {
+	storeString(a, d.ID)
+	storeString(a+8, d.Name)
+	storeString(a+16, d.Version)
+	storeString(a+24, d.Description)
+	storeList(a+32, d.Selectors, 16, 4, storeSelector)
+	storeStrings(a+40, d.RequiredStores)
+	storeStrings(a+48, d.OptionalStores)
+	storeFinding(a+56, &d.Finding)
+}

@@ -1,0 +1,279 @@
+// Go mirrors of the records, enums and variants of the contract in wit/.
+// Field order follows the WIT declarations; the memory layout the host
+// sees is computed by hand in abi.go, never from these Go structs (Go's
+// wasm port has 8-byte ints and pointers, the canonical ABI has 4-byte
+// pointers).
+
+package sandtrap
+
+// ValueKind is the case of a [Value] (WIT variant `value`), in
+// declaration order: the number is the canonical-ABI discriminant.
+type ValueKind uint8
+
+const (
+	KindStr ValueKind = iota
+	KindInt
+	KindUint
+	KindBool
+	KindBytes
+	KindStrList
+)
+
+func (k ValueKind) String() string {
+	switch k {
+	case KindStr:
+		return "str"
+	case KindInt:
+		return "int"
+	case KindUint:
+		return "uint"
+	case KindBool:
+		return "boolean"
+	case KindBytes:
+		return "bytes"
+	case KindStrList:
+		return "str-list"
+	}
+	return "invalid"
+}
+
+// Value is a typed event argument or finding field. Only the member named
+// by Kind is meaningful; build one with [Str], [Int], [Uint], [Bool],
+// [Bytes] or [StrList].
+type Value struct {
+	Kind    ValueKind
+	Str     string
+	Int     int64
+	Uint    uint64
+	Bool    bool
+	Bytes   []byte
+	StrList []string
+}
+
+// Field is one named argument of an event or field of a finding.
+type Field struct {
+	Name  string
+	Value Value
+}
+
+// ProcessContext is the process an event came from, as the collector saw it.
+type ProcessContext struct {
+	EntityID       uint64
+	ParentEntityID uint64
+	PID            uint32
+	TID            uint32
+	PPID           uint32
+	// Process start in clock ticks since boot.
+	StartTicks uint64
+	Comm       string
+	Exe        string
+	UID        uint32
+	GID        uint32
+	CgroupID   uint64
+	// Empty when the process is not in a container.
+	ContainerID string
+}
+
+// Event is a kernel event after the host decoded and enriched it.
+type Event struct {
+	// Position in the host's event stream, unique and increasing.
+	Seq       uint64
+	Timestamp uint64
+	// Tracee-style name: `sched_process_exec`, `mount`, …
+	Name    string
+	Process ProcessContext
+	Args    []Field
+}
+
+// Severity of a finding.
+type Severity uint8
+
+const (
+	SeverityInfo Severity = iota
+	SeverityLow
+	SeverityMedium
+	SeverityHigh
+	SeverityCritical
+)
+
+// FilterOp compares an event field with a selector's value, on the host.
+type FilterOp uint8
+
+const (
+	OpEqual FilterOp = iota
+	OpNotEqual
+	OpPrefix
+	OpSuffix
+	OpContains
+)
+
+// FieldFilter is one condition of a [Selector]. Field names an argument or
+// one of `process.comm`, `process.exe`, `process.uid`, `process.pid`,
+// `container.id`.
+type FieldFilter struct {
+	Field string
+	Op    FilterOp
+	Value string
+}
+
+// Selector picks events named Event (`*` for all) whose fields pass every
+// filter. The host applies selectors before calling into the sandbox.
+type Selector struct {
+	Event   string
+	Filters []FieldFilter
+}
+
+// FindingDefinition describes the finding a detector produces.
+type FindingDefinition struct {
+	Name           string
+	Description    string
+	Severity       Severity
+	MitreTactic    string
+	MitreTechnique string
+	// Names of the fields a detection carries.
+	Fields []string
+}
+
+// Description is what `describe` returns.
+type Description struct {
+	ID             string
+	Name           string
+	Version        string
+	Description    string
+	Selectors      []Selector
+	RequiredStores []string
+	OptionalStores []string
+	Finding        FindingDefinition
+}
+
+// Detection is one positive result. The host adds the definition, the
+// event, the process with its ancestry and the container.
+type Detection struct {
+	Fields []Field
+	// Overrides the definition's severity when set.
+	Severity *Severity
+}
+
+// ProcessInfo is a record of the process store.
+type ProcessInfo struct {
+	EntityID       uint64
+	ParentEntityID uint64
+	PID            uint32
+	PPID           uint32
+	// Binary name, e.g. `bash`.
+	Name string
+	// Full executable path, e.g. `/usr/bin/bash`.
+	Exe         string
+	Argv        []string
+	StartTime   uint64
+	UID         uint32
+	GID         uint32
+	ContainerID string
+	// Set once the process exited.
+	ExitTime *uint64
+}
+
+// PodInfo is the Kubernetes pod of a container.
+type PodInfo struct {
+	Name      string
+	UID       string
+	Namespace string
+	Sandbox   bool
+}
+
+// ContainerInfo is a record of the container store.
+type ContainerInfo struct {
+	ID          string
+	Name        string
+	Image       string
+	ImageDigest string
+	// `docker`, `containerd`, `crio` or `podman`.
+	Runtime   string
+	StartTime uint64
+	Pod       *PodInfo
+}
+
+// ContainerFilter selects containers; nil members match anything.
+type ContainerFilter struct {
+	Name    *string
+	Image   *string
+	Runtime *string
+}
+
+// NamespaceID names one of the host's initial namespaces.
+type NamespaceID struct {
+	Kind  string
+	Inode uint32
+}
+
+// SystemInfo holds immutable facts about the machine and the host.
+type SystemInfo struct {
+	Architecture   string
+	KernelRelease  string
+	Hostname       string
+	BootTime       uint64
+	HostStartTime  uint64
+	OSName         string
+	OSVersion      string
+	OSPrettyName   string
+	HostVersion    string
+	InitNamespaces []NamespaceID
+}
+
+// SymbolInfo is a kernel symbol.
+type SymbolInfo struct {
+	Name    string
+	Address uint64
+	// `system` for the core kernel, else the owning module.
+	Module string
+}
+
+// ResolvedSymbols is one answer of [ResolveSymbolsBatch].
+type ResolvedSymbols struct {
+	Address uint64
+	Symbols []SymbolInfo
+}
+
+// DNSResponse is what the DNS store knows about a name or an address.
+type DNSResponse struct {
+	Query   string
+	IPs     []string
+	Domains []string
+}
+
+// HealthStatus of a store.
+type HealthStatus uint8
+
+const (
+	HealthUnknown HealthStatus = iota
+	HealthHealthy
+	HealthUnhealthy
+)
+
+// HealthInfo is a store's health.
+type HealthInfo struct {
+	Status    HealthStatus
+	Message   string
+	LastCheck uint64
+}
+
+// StoreMetrics are a store's counters.
+type StoreMetrics struct {
+	ItemCount    int64
+	SuccessCount uint64
+	ErrorCount   uint64
+	CacheHits    uint64
+	CacheMisses  uint64
+	LastAccess   uint64
+}
+
+// StoreMetadata describes a store.
+type StoreMetadata struct {
+	Name        string
+	Description string
+	// Schema version of the store's records.
+	Version  uint32
+	Writable bool
+	// Detector id of the owner, for writable stores.
+	Owner *string
+}

@@ -1,0 +1,919 @@
+// The JavaScript SDK for sandtrap detectors: typed event access, builders
+// for the description and detections, the host's stores with typed errors,
+// and `exportDetector`, which turns four plain functions into the `guest`
+// export of the contract `sandtrap:detector@0.1.0` (wit/).
+//
+// Detectors import it as "sandtrap"; guest-sdk/js/build.sh bundles it in.
+//
+//   import { exportDetector, select, detection } from "sandtrap";
+//   export const guest = exportDetector({
+//     describe: () => ({ id: "hello", name: "Hello", version: "0.1.0",
+//                        selectors: [select("sched_process_exec")],
+//                        finding: { name: "hello", severity: "info" } }),
+//     onEvent: (ev) => detection({ pathname: ev.str("pathname") }),
+//   });
+//
+// Two engines run this code and they lift WIT values differently (README,
+// "Engines"): StarlingMonkey gives every u64/s64 as a BigInt, QuickJS as a
+// double (exact only up to 2^53, and u64 values from 2^63 up arrive
+// negative). Everything here accepts both and hands the engine the form it
+// takes, because a value of the wrong shape does not raise a JS exception at
+// the boundary: it traps the instance. For the same reason every value that
+// crosses into the host is checked first, so bad input becomes an error
+// result and never a fault.
+
+import * as host from "sandtrap:detector/host@0.1.0";
+import * as registryApi from "sandtrap:detector/registry@0.1.0";
+import * as processesApi from "sandtrap:detector/processes@0.1.0";
+import * as containersApi from "sandtrap:detector/containers@0.1.0";
+import * as systemApi from "sandtrap:detector/system@0.1.0";
+import * as syscallsApi from "sandtrap:detector/syscalls@0.1.0";
+import * as symbolsApi from "sandtrap:detector/kernel-symbols@0.1.0";
+import * as dnsApi from "sandtrap:detector/dns@0.1.0";
+import * as reputationApi from "sandtrap:detector/ip-reputation@0.1.0";
+
+/** The contract version this SDK builds against. */
+export const CONTRACT_VERSION = "0.1.0";
+
+/** Severities of a finding, lowest first. */
+export const SEVERITIES = Object.freeze(["info", "low", "medium", "high", "critical"]);
+/** Operators of a selector filter. */
+export const FILTER_OPS = Object.freeze(["equal", "not-equal", "prefix", "suffix", "contains"]);
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"];
+const STORE_ERROR_KINDS = ["not-found", "store-unhealthy", "not-implemented", "invalid-argument"];
+const REPUTATION_STATUSES = ["unknown", "clean", "suspicious", "blacklisted"];
+const CONFLICT_POLICIES = ["last-write-wins", "max-severity", "priority"];
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const U64_MAX = 0xffffffffffffffffn;
+const S64_MIN = -0x8000000000000000n;
+const S64_MAX = 0x7fffffffffffffffn;
+
+// ---------------------------------------------------------------------------
+// Engine and 64-bit integers
+
+let bigintEngine;
+
+/**
+ * True when the engine lifts 64-bit integers as BigInt (StarlingMonkey),
+ * false when it uses doubles (QuickJS). Asked of the host clock once, on
+ * first need: import calls are not available while the build snapshots
+ * the module, so this cannot be decided at load time.
+ */
+export function exact64() {
+  if (bigintEngine === undefined) bigintEngine = typeof host.now() === "bigint";
+  return bigintEngine;
+}
+
+function typeName(v) {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (v instanceof Uint8Array) return "Uint8Array";
+  return typeof v;
+}
+
+function describeValue(v) {
+  try {
+    return typeof v === "string" ? JSON.stringify(v) : `${typeName(v)} ${String(v)}`;
+  } catch {
+    return typeName(v);
+  }
+}
+
+// A 64-bit integer (as Number or BigInt) in the form the engine lowers
+// exactly. Numbers within 2^53 are exact everywhere and preferred; beyond,
+// only a BigInt on StarlingMonkey is. `min`/`max` bound the WIT type.
+function lower64(v, min, max, what) {
+  let big;
+  if (typeof v === "bigint") {
+    big = v;
+  } else if (typeof v === "number" && Number.isInteger(v)) {
+    if (Number.isSafeInteger(v)) return v;
+    big = BigInt(v);
+  } else {
+    throw new TypeError(`${what}: ${describeValue(v)} is not an integer`);
+  }
+  if (big < min || big > max) throw new RangeError(`${what}: ${big} is out of range`);
+  if (big >= -MAX_SAFE && big <= MAX_SAFE) return Number(big);
+  if (typeof v === "number") {
+    // A double this large was rounded before it got here; under QuickJS
+    // that is how the host's exact value arrived. Passing it on would ask
+    // the host about some other entity.
+    throw new RangeError(
+      `${what}: ${v} is beyond 2^53 and no longer exact` +
+        (exact64() ? "; pass a BigInt" : "; the QuickJS engine cannot carry it, build with --engine sm"),
+    );
+  }
+  if (!exact64()) {
+    throw new RangeError(`${what}: ${big} is beyond 2^53, which the QuickJS engine cannot carry; build with --engine sm`);
+  }
+  return big;
+}
+
+// A 64-bit integer lifted from the host, as a Number when exact, a BigInt
+// when large (StarlingMonkey), undefined when the engine already lost it
+// (QuickJS: beyond 2^53, or a u64 from 2^63 up that arrived negative).
+function lift64(v, unsigned) {
+  if (typeof v === "bigint") return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v;
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) return undefined;
+  if (unsigned && v < 0) return undefined;
+  return v;
+}
+
+// ---------------------------------------------------------------------------
+// Values
+
+const VALUE_TAGS = ["str", "int", "uint", "boolean", "bytes", "str-list"];
+
+/**
+ * The WIT `value` for a JS value: string → str, boolean → boolean,
+ * integer Number/BigInt → uint when ≥ 0 else int (the host's JSON rule),
+ * Uint8Array (or any ArrayBuffer view) → bytes, string[] → str-list.
+ * An object that already is a value (`{ tag: "int", val: 5 }`) is checked
+ * and kept, which is how a non-negative int is written. Anything else
+ * (floats, null, objects) throws a TypeError.
+ */
+export function toValue(v, what = "value") {
+  switch (typeof v) {
+    case "string":
+      return { tag: "str", val: v };
+    case "boolean":
+      return { tag: "boolean", val: v };
+    case "number":
+    case "bigint":
+      return v < 0
+        ? { tag: "int", val: lower64(v, S64_MIN, S64_MAX, what) }
+        : { tag: "uint", val: lower64(v, 0n, U64_MAX, what) };
+  }
+  if (v instanceof Uint8Array) return { tag: "bytes", val: v };
+  if (ArrayBuffer.isView(v)) return { tag: "bytes", val: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) };
+  if (Array.isArray(v)) {
+    const bad = v.findIndex((s) => typeof s !== "string");
+    if (bad >= 0) throw new TypeError(`${what}[${bad}]: ${describeValue(v[bad])} is not a string; lists hold strings only`);
+    return { tag: "str-list", val: v.slice() };
+  }
+  if (v !== null && typeof v === "object" && VALUE_TAGS.includes(v.tag)) return checkTagged(v, what);
+  throw new TypeError(`${what}: ${describeValue(v)} has no WIT value type`);
+}
+
+function checkTagged(v, what) {
+  const { tag, val } = v;
+  switch (tag) {
+    case "int":
+      return { tag, val: lower64(val, S64_MIN, S64_MAX, what) };
+    case "uint":
+      return { tag, val: lower64(val, 0n, U64_MAX, what) };
+    case "str":
+      if (typeof val === "string") return { tag, val };
+      break;
+    case "boolean":
+      if (typeof val === "boolean") return { tag, val };
+      break;
+    default: {
+      const plain = toValue(val, what);
+      if (plain.tag === tag) return plain;
+    }
+  }
+  throw new TypeError(`${what}: ${describeValue(val)} is not a valid ${tag}`);
+}
+
+/**
+ * The plain JS form of a WIT `value`: a string, a Number (or a BigInt
+ * beyond 2^53 under StarlingMonkey), a boolean, a Uint8Array or a string
+ * array. Integers QuickJS could not lift exactly come back undefined.
+ */
+export function fromValue(value) {
+  if (value === null || typeof value !== "object") return undefined;
+  switch (value.tag) {
+    case "int":
+      return lift64(value.val, false);
+    case "uint":
+      return lift64(value.val, true);
+    case "bytes":
+      return value.val instanceof Uint8Array ? value.val : Uint8Array.from(value.val ?? []);
+    default:
+      return value.val;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Events
+
+/**
+ * An event as the detector sees it. `raw` is the WIT record (camelCase
+ * keys, `args` a list of `{ name, value }`); the accessors return plain
+ * values, or undefined when the argument is absent or of another type.
+ */
+export class Event {
+  constructor(raw) {
+    this.raw = raw;
+    this._args = undefined;
+  }
+
+  /** Tracee-style event name, e.g. `security_socket_connect`. */
+  get name() {
+    return this.raw.name;
+  }
+  /** Position in the host's stream (Number, or BigInt beyond 2^53). */
+  get seq() {
+    return lift64(this.raw.seq, true);
+  }
+  /** Nanoseconds since the Unix epoch (exact as BigInt under StarlingMonkey). */
+  get timestamp() {
+    return this.raw.timestamp;
+  }
+  /** The WIT process-context: entityId, parentEntityId, pid, tid, ppid, startTicks, comm, exe, uid, gid, cgroupId, containerId. */
+  get process() {
+    return this.raw.process;
+  }
+  get comm() {
+    return this.raw.process.comm;
+  }
+  get exe() {
+    return this.raw.process.exe;
+  }
+  get pid() {
+    return this.raw.process.pid;
+  }
+  get uid() {
+    return this.raw.process.uid;
+  }
+  /** Empty when the process is not in a container. */
+  get containerId() {
+    return this.raw.process.containerId;
+  }
+  /** The process's entity id in the form the process store takes it (see `stores.processes`). */
+  get entityId() {
+    return this.raw.process.entityId;
+  }
+
+  _find(name) {
+    if (this._args === undefined) {
+      this._args = new Map();
+      for (const field of this.raw.args ?? []) {
+        // The host refuses duplicate names; the first wins should one slip through.
+        if (!this._args.has(field.name)) this._args.set(field.name, field.value);
+      }
+    }
+    return this._args.get(name);
+  }
+
+  /** Names of the arguments, in event order. */
+  argNames() {
+    return (this.raw.args ?? []).map((f) => f.name);
+  }
+  /** True when argument `name` is present, whatever its type. */
+  has(name) {
+    return this._find(name) !== undefined;
+  }
+  /** The plain value of argument `name` (see `fromValue`). */
+  arg(name) {
+    return fromValue(this._find(name));
+  }
+  /** A string argument. */
+  str(name) {
+    const v = this._find(name);
+    return v?.tag === "str" ? v.val : undefined;
+  }
+  /** An integer argument of either sign as a Number, when exact (|v| ≤ 2^53). */
+  int(name) {
+    const v = this.arg(name);
+    return typeof v === "number" && this._isInt(name) ? v : undefined;
+  }
+  /** An integer argument of either sign as an exact BigInt. */
+  bigint(name) {
+    const v = this.arg(name);
+    return this._isInt(name) && v !== undefined ? BigInt(v) : undefined;
+  }
+  _isInt(name) {
+    const tag = this._find(name)?.tag;
+    return tag === "int" || tag === "uint";
+  }
+  /** A boolean argument. */
+  bool(name) {
+    const v = this._find(name);
+    return v?.tag === "boolean" ? v.val : undefined;
+  }
+  /** A bytes argument, as a Uint8Array. */
+  bytes(name) {
+    return this._find(name)?.tag === "bytes" ? this.arg(name) : undefined;
+  }
+  /** A string-list argument (e.g. `argv`). */
+  list(name) {
+    const v = this._find(name);
+    return v?.tag === "str-list" ? v.val : undefined;
+  }
+}
+
+/** `arg(ev, name)`: the plain value of an argument of an Event or a raw WIT event. */
+export function arg(ev, name) {
+  return (ev instanceof Event ? ev : new Event(ev)).arg(name);
+}
+
+// ---------------------------------------------------------------------------
+// Configuration
+
+/** The key/value pairs given to `init`, from the host's TOML file or a scenario's `config:`. */
+export class Config {
+  constructor(entries = []) {
+    this._entries = entries.map(([k, v]) => [String(k), String(v)]);
+  }
+  /** The value of `key` (the last one when repeated), or `fallback`. */
+  get(key, fallback = undefined) {
+    for (let i = this._entries.length - 1; i >= 0; i--) {
+      if (this._entries[i][0] === key) return this._entries[i][1];
+    }
+    return fallback;
+  }
+  has(key) {
+    return this.get(key) !== undefined;
+  }
+  /** A list value split on commas and whitespace, empty items dropped. */
+  list(key) {
+    const v = this.get(key);
+    return v === undefined ? [] : v.split(/[\s,]+/).filter((s) => s.length > 0);
+  }
+  /** A non-negative integer; throws an Error naming the key when the text is not one. */
+  number(key, fallback) {
+    const v = this.get(key);
+    if (v === undefined) return fallback;
+    const t = v.trim();
+    if (!/^[0-9]+$/.test(t) || !Number.isSafeInteger(Number(t))) {
+      throw new Error(`config ${JSON.stringify(key)}: ${JSON.stringify(v)} is not a number`);
+    }
+    return Number(t);
+  }
+  /** `true`/`yes`/`on`/`1` or `false`/`no`/`off`/`0`; throws an Error naming the key otherwise. */
+  bool(key, fallback) {
+    const v = this.get(key);
+    if (v === undefined) return fallback;
+    const t = v.trim().toLowerCase();
+    if (["true", "yes", "on", "1"].includes(t)) return true;
+    if (["false", "no", "off", "0"].includes(t)) return false;
+    throw new Error(`config ${JSON.stringify(key)}: ${JSON.stringify(v)} is not a boolean`);
+  }
+  /** All pairs, in order. */
+  entries() {
+    return this._entries.map(([k, v]) => [k, v]);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Description builders
+
+function text(v, what) {
+  if (v === undefined || v === null) return "";
+  if (typeof v !== "string") throw new TypeError(`${what} must be a string, got ${describeValue(v)}`);
+  return v;
+}
+
+function textList(v, what) {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((s) => typeof s !== "string")) {
+    throw new TypeError(`${what} must be an array of strings`);
+  }
+  return v.slice();
+}
+
+function oneOf(v, allowed, what) {
+  if (!allowed.includes(v)) throw new TypeError(`${what} must be one of ${allowed.join(", ")}, got ${describeValue(v)}`);
+  return v;
+}
+
+/** A selector: events named `event` (`"*"` for all) whose fields pass every filter added with `where`. */
+export class Selector {
+  constructor(event, filters = []) {
+    this.event = text(event, "selector event");
+    this.filters = filters.map((f, i) => filter(f.field, f.op, f.value, `selector ${event} filter ${i}`));
+  }
+  /**
+   * Adds a filter. `field` is an argument name or `process.comm`,
+   * `process.exe`, `process.uid`, `process.pid`, `container.id`; `op` one
+   * of FILTER_OPS; numbers and booleans compare as text.
+   */
+  where(field, op, value) {
+    this.filters.push(filter(field, op, value, `selector ${this.event}`));
+    return this;
+  }
+}
+
+function filter(field, op, value, what) {
+  return {
+    field: text(field, `${what} field`),
+    op: oneOf(op, FILTER_OPS, `${what} op`),
+    value: typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" ? String(value) : text(value, `${what} value`),
+  };
+}
+
+/** Selects events named `event` (`"*"` for every event). */
+export function select(event) {
+  return new Selector(event);
+}
+
+/**
+ * A finding definition: `{ name, severity, description, mitre: { tactic,
+ * technique } (or mitreTactic / mitreTechnique), fields }`.
+ */
+export function finding(spec) {
+  if (spec === null || typeof spec !== "object") throw new TypeError("finding must be an object");
+  const mitre = spec.mitre ?? {};
+  return {
+    name: text(spec.name, "finding name"),
+    description: text(spec.description, "finding description"),
+    severity: oneOf(spec.severity ?? "medium", SEVERITIES, "finding severity"),
+    mitreTactic: text(spec.mitreTactic ?? mitre.tactic, "finding MITRE tactic"),
+    mitreTechnique: text(spec.mitreTechnique ?? mitre.technique, "finding MITRE technique"),
+    fields: textList(spec.fields, "finding fields"),
+  };
+}
+
+/**
+ * The WIT description from `{ id, name, version, description, selectors,
+ * requires (or requiredStores), uses (or optionalStores), finding }`.
+ * Selectors may be `select(…)` results or `{ event, filters }` objects.
+ */
+export function description(spec) {
+  if (spec === null || typeof spec !== "object") throw new TypeError("describe() must return an object");
+  const selectors = spec.selectors ?? [];
+  if (!Array.isArray(selectors)) throw new TypeError("selectors must be an array");
+  return {
+    id: text(spec.id, "id"),
+    name: text(spec.name, "name"),
+    version: text(spec.version, "version"),
+    description: text(spec.description, "description"),
+    selectors: selectors.map((s) => {
+      const sel = s instanceof Selector ? s : new Selector(s?.event, s?.filters ?? []);
+      return { event: sel.event, filters: sel.filters.map((f) => ({ ...f })) };
+    }),
+    requiredStores: textList(spec.requires ?? spec.requiredStores, "required stores"),
+    optionalStores: textList(spec.uses ?? spec.optionalStores, "optional stores"),
+    finding: finding(spec.finding ?? {}),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Detections
+
+/** One positive result, built by `detection()`. */
+export class Detection {
+  constructor(fields, severity) {
+    this.fields = fields;
+    this.severity = severity;
+  }
+  /** Adds a field (skipped when `value` is undefined or null). */
+  field(name, value) {
+    if (value !== undefined && value !== null) {
+      this.fields.push({ name: text(name, "field name"), value: toValue(value, `field ${name}`) });
+    }
+    return this;
+  }
+  /** Overrides the finding's severity for this detection. */
+  withSeverity(severity) {
+    this.severity = oneOf(severity, SEVERITIES, "detection severity");
+    return this;
+  }
+}
+
+/**
+ * A detection from an object of fields (`{ remote_addr: "…", port: 443 }`,
+ * converted by `toValue`; undefined and null fields are left out) and
+ * options `{ severity }`.
+ */
+export function detection(fields = {}, options = {}) {
+  const d = new Detection([], undefined);
+  for (const [name, value] of Object.entries(fields)) d.field(name, value);
+  if (options.severity !== undefined && options.severity !== null) d.withSeverity(options.severity);
+  return d;
+}
+
+function toDetections(out) {
+  if (out === undefined || out === null) return [];
+  const list = Array.isArray(out) ? out : [out];
+  return list.map((d, i) => {
+    if (!(d instanceof Detection)) {
+      throw new TypeError(`onEvent result [${i}] is ${describeValue(d)}; return detection(…) values`);
+    }
+    return { fields: d.fields, severity: d.severity ?? null };
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Logging and the clock
+
+function write(level, message) {
+  let line;
+  try {
+    line = typeof message === "string" ? message : String(message);
+  } catch {
+    line = `<${typeName(message)}>`;
+  }
+  host.log(level, line);
+}
+
+/**
+ * Lines tagged with the detector id, rate-limited and truncated by the
+ * host. Standard output goes nowhere in the sandbox; use these.
+ */
+export const log = Object.freeze({
+  trace: (m) => write("trace", m),
+  debug: (m) => write("debug", m),
+  info: (m) => write("info", m),
+  warn: (m) => write("warn", m),
+  error: (m) => write("error", m),
+});
+
+/** The host clock in ns since the Unix epoch (BigInt under StarlingMonkey); fixed under the mock host. */
+export function now() {
+  return host.now();
+}
+
+// Under QuickJS the build replaces every WASI import with a trap, so the
+// engine's own console, Date.now(), new Date() and performance.now() would
+// kill the instance;
+// under StarlingMonkey they would print nowhere and read a clock the
+// sandbox does not give. Both are pointed at the host instead: console
+// lines become host log lines, and the current time is the host clock
+// (the fixed scenario clock under `sandtrap test`, so tests stay
+// reproducible). Nothing here calls the host until first use: the build
+// snapshots this module, and imports cannot be called then.
+function hostMillis() {
+  const ns = host.now();
+  return typeof ns === "bigint" ? Number(ns / 1000000n) : Math.floor(ns / 1e6);
+}
+
+function formatArgs(args) {
+  return args
+    .map((a) => {
+      if (typeof a === "string") return a;
+      if (a instanceof Error) return a.stack || `${a.name}: ${a.message}`;
+      try {
+        return JSON.stringify(a, (_, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? String(a);
+      } catch {
+        return String(a);
+      }
+    })
+    .join(" ");
+}
+
+const NativeDate = globalThis.Date;
+class HostDate extends NativeDate {
+  constructor(...args) {
+    if (args.length === 0) super(hostMillis());
+    else super(...args);
+  }
+  static now() {
+    return hostMillis();
+  }
+}
+globalThis.Date = HostDate;
+
+let timeOrigin;
+globalThis.performance = Object.freeze({
+  now() {
+    const ns = host.now();
+    const ms = typeof ns === "bigint" ? Number(ns) / 1e6 : ns / 1e6;
+    if (timeOrigin === undefined) timeOrigin = ms;
+    return ms - timeOrigin;
+  },
+});
+
+globalThis.console = Object.freeze({
+  log: (...a) => write("info", formatArgs(a)),
+  info: (...a) => write("info", formatArgs(a)),
+  debug: (...a) => write("debug", formatArgs(a)),
+  trace: (...a) => write("trace", formatArgs(a)),
+  warn: (...a) => write("warn", formatArgs(a)),
+  error: (...a) => write("error", formatArgs(a)),
+});
+
+// ---------------------------------------------------------------------------
+// Stores
+
+/** A store's sentinel error: `kind` is not-found, store-unhealthy, not-implemented or invalid-argument. */
+export class StoreError extends Error {
+  constructor(kind, detail) {
+    super(detail ? `${kind}: ${detail}` : kind);
+    this.name = "StoreError";
+    this.kind = kind;
+    this.detail = detail;
+  }
+  get notFound() {
+    return this.kind === "not-found";
+  }
+}
+
+// Runs an import, turning its `result` error (thrown by both engines as an
+// Error whose `payload` is the store-error variant) into a StoreError, and
+// bad arguments found before the call into `invalid-argument`.
+function call(f) {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof StoreError) throw e;
+    if (e instanceof TypeError || e instanceof RangeError) throw new StoreError("invalid-argument", e.message);
+    const p = e?.payload;
+    if (p && typeof p === "object" && STORE_ERROR_KINDS.includes(p.tag)) {
+      throw new StoreError(p.tag, typeof p.val === "string" ? p.val : undefined);
+    }
+    throw e;
+  }
+}
+
+/**
+ * `ifFound(() => stores.dns.getDnsResponse(ip))`: the answer, or null when
+ * the store says not-found. Other store errors are thrown.
+ */
+export function ifFound(f) {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof StoreError && e.notFound) return null;
+    throw e;
+  }
+}
+
+function str(v, what) {
+  if (typeof v !== "string") throw new TypeError(`${what} must be a string, got ${describeValue(v)}`);
+  return v;
+}
+
+function u64(v, what) {
+  return lower64(v, 0n, U64_MAX, what);
+}
+
+function u32(v, what) {
+  if (!Number.isInteger(typeof v === "bigint" ? Number(v) : v) || v < 0 || v > 0xffffffff) {
+    throw new RangeError(`${what}: ${describeValue(v)} is not a u32`);
+  }
+  return Number(v);
+}
+
+function s32(v, what) {
+  if (!Number.isInteger(typeof v === "bigint" ? Number(v) : v) || v < -0x80000000 || v > 0x7fffffff) {
+    throw new RangeError(`${what}: ${describeValue(v)} is not an s32`);
+  }
+  return Number(v);
+}
+
+function optText(v, what) {
+  return v === undefined || v === null ? null : str(v, what);
+}
+
+/** A reader of a writable ip-reputation store. */
+export class ReputationReader {
+  constructor(handle) {
+    this._h = handle;
+  }
+  /** The winning entry for an address: `{ ip, status, severity, tags, lastUpdated }`. */
+  get(ip) {
+    return call(() => this._h.get(str(ip, "ip")));
+  }
+  /** Every source's entry: `[{ source, reputation }]`. */
+  getAll(ip) {
+    return call(() => this._h.getAll(str(ip, "ip")));
+  }
+  isBlacklisted(ip) {
+    return call(() => this._h.isBlacklisted(str(ip, "ip")));
+  }
+  listSources() {
+    return call(() => this._h.listSources());
+  }
+}
+
+function reputationEntry(e) {
+  if (e === null || typeof e !== "object") throw new TypeError("reputation entry must be an object");
+  const severity = e.severity;
+  if (!Number.isInteger(severity) || severity < 0 || severity > 255) throw new RangeError(`severity ${describeValue(severity)} is not a u8`);
+  return {
+    ip: str(e.ip, "ip"),
+    status: oneOf(e.status, REPUTATION_STATUSES, "status"),
+    severity,
+    tags: textList(e.tags, "tags"),
+    lastUpdated: u64(e.lastUpdated ?? host.now(), "lastUpdated"),
+  };
+}
+
+/** The owner's writer of an ip-reputation store. */
+export class ReputationWriter {
+  constructor(handle) {
+    this._h = handle;
+  }
+  /** Writes `{ ip, status, severity (1–10), tags, lastUpdated (ns, default now) }`. */
+  write(source, entry) {
+    return call(() => this._h.write(str(source, "source"), reputationEntry(entry)));
+  }
+  /** Returns how many entries were written; stops at the first bad one. */
+  writeBatch(source, entries) {
+    return call(() => {
+      if (!Array.isArray(entries)) throw new TypeError("entries must be an array");
+      return this._h.writeBatch(str(source, "source"), entries.map(reputationEntry));
+    });
+  }
+  delete(source, ip) {
+    return call(() => this._h.delete(str(source, "source"), str(ip, "ip")));
+  }
+  clear(source) {
+    return call(() => this._h.clear(str(source, "source")));
+  }
+  listSources() {
+    return call(() => this._h.listSources());
+  }
+  reader() {
+    return new ReputationReader(call(() => this._h.reader()));
+  }
+}
+
+/**
+ * A reader opened on first use, so a detector can start before the owner
+ * of the store registered it: `get()` is the reader, or null while the
+ * store does not exist.
+ */
+export class LazyReader {
+  constructor(name) {
+    this.name = str(name, "store name");
+    this._reader = null;
+  }
+  get() {
+    if (this._reader === null) {
+      this._reader = ifFound(() => stores.ipReputation.open(this.name));
+    }
+    return this._reader;
+  }
+}
+
+/**
+ * The host's stores. Every function returns the answer or throws a
+ * StoreError (`ifFound` turns not-found into null). 64-bit arguments take a
+ * Number or a BigInt; records come back with the engine's 64-bit form.
+ */
+export const stores = Object.freeze({
+  processes: Object.freeze({
+    /** The process with this entity id. */
+    getProcess: (entityId) => call(() => processesApi.getProcess(u64(entityId, "entity id"))),
+    /** Direct children; empty when there are none. */
+    getChildProcesses: (entityId) => call(() => processesApi.getChildProcesses(u64(entityId, "entity id"))),
+    /** `[0]` the process itself, `[1]` its parent, …; at most `maxDepth` entries. */
+    getAncestry: (entityId, maxDepth) =>
+      call(() => processesApi.getAncestry(u64(entityId, "entity id"), u32(maxDepth, "max depth"))),
+  }),
+  containers: Object.freeze({
+    /** By full id or a unique prefix of at least 12 characters. */
+    getContainer: (id) => call(() => containersApi.getContainer(str(id, "container id"))),
+    getContainerByName: (name) => call(() => containersApi.getContainerByName(str(name, "container name"))),
+    /** Running containers matching every given field of `{ name, image, runtime }`. */
+    listContainers: (filter) =>
+      call(() =>
+        containersApi.listContainers(
+          filter === undefined || filter === null
+            ? null
+            : {
+                name: optText(filter.name, "name"),
+                image: optText(filter.image, "image"),
+                runtime: optText(filter.runtime, "runtime"),
+              },
+        ),
+      ),
+  }),
+  system: Object.freeze({
+    getSystemInfo: () => call(() => systemApi.getSystemInfo()),
+  }),
+  syscalls: Object.freeze({
+    getSyscallName: (id) => call(() => syscallsApi.getSyscallName(s32(id, "syscall id"))),
+    getSyscallId: (name) => call(() => syscallsApi.getSyscallId(str(name, "syscall name"))),
+  }),
+  kernelSymbols: Object.freeze({
+    resolveSymbolByAddress: (address) => call(() => symbolsApi.resolveSymbolByAddress(u64(address, "address"))),
+    getSymbolAddress: (name) => call(() => symbolsApi.getSymbolAddress(str(name, "symbol name"))),
+    resolveSymbolsBatch: (addresses) =>
+      call(() => {
+        if (!Array.isArray(addresses)) throw new TypeError("addresses must be an array");
+        return symbolsApi.resolveSymbolsBatch(addresses.map((a, i) => u64(a, `address [${i}]`)));
+      }),
+  }),
+  dns: Object.freeze({
+    /**
+     * `{ query, ips, domains }` for a domain (its addresses and CNAME chain)
+     * or an IP address (the names that resolved to it).
+     */
+    getDnsResponse: (query) => call(() => dnsApi.getDnsResponse(str(query, "query"))),
+  }),
+  registry: Object.freeze({
+    listStores: () => call(() => registryApi.listStores()),
+    isAvailable: (name) => call(() => registryApi.isAvailable(str(name, "store name"))),
+    getMetadata: (name) => call(() => registryApi.getMetadata(str(name, "store name"))),
+    getHealth: (name) => call(() => registryApi.getHealth(str(name, "store name"))),
+    getMetrics: (name) => call(() => registryApi.getMetrics(str(name, "store name"))),
+  }),
+  ipReputation: Object.freeze({
+    /** Creates the store, makes this detector its owner, returns its ReputationWriter. */
+    register: (name, policy = "last-write-wins", priorities = []) =>
+      new ReputationWriter(
+        call(() => {
+          if (!Array.isArray(priorities)) throw new TypeError("priorities must be an array");
+          return reputationApi.register(
+            str(name, "store name"),
+            oneOf(policy, CONFLICT_POLICIES, "conflict policy"),
+            priorities.map((p) => ({ source: str(p?.source, "source"), priority: u32(p?.priority, "priority") })),
+          );
+        }),
+      ),
+    /** A ReputationReader; not-found until some detector registered `name`. */
+    open: (name) => new ReputationReader(call(() => reputationApi.open(str(name, "store name")))),
+  }),
+});
+
+// ---------------------------------------------------------------------------
+// The export
+
+function errorMessage(e) {
+  try {
+    if (e instanceof StoreError) return `store error: ${e.message}`;
+    if (e instanceof Error) return e.message || e.name;
+    return typeof e === "string" ? e : String(e);
+  } catch {
+    return "detector error";
+  }
+}
+
+/**
+ * The `guest` export of a detector:
+ *
+ *   export const guest = exportDetector({ describe, init, onEvent, close });
+ *
+ * - `describe()` returns a description spec (see `description`), or is the
+ *   spec itself. It must not depend on configuration.
+ * - `init(config)` (optional) receives a Config; what it returns is handed
+ *   to `onEvent` and `close` as their last argument. Throwing refuses the load.
+ * - `onEvent(event, state)` receives an Event and returns a detection, an
+ *   array of them, or nothing. Throwing (a StoreError included) becomes
+ *   the event's error result, which the host counts and logs: not a fault.
+ * - `close(state)` (optional) runs once before the instance is dropped.
+ *
+ * `on-batch` is provided: events in order, each error kept with its index.
+ */
+export function exportDetector(spec) {
+  if (spec === null || typeof spec !== "object") throw new TypeError("exportDetector needs an object");
+  if (typeof spec.onEvent !== "function") throw new TypeError("exportDetector: onEvent must be a function");
+  if (typeof spec.describe !== "function" && (spec.describe === null || typeof spec.describe !== "object")) {
+    throw new TypeError("exportDetector: describe must be a function or a description object");
+  }
+  const needsInit = typeof spec.init === "function";
+  let state;
+  let ready = !needsInit;
+
+  const handle = (raw) => {
+    if (!ready) throw new Error("detector called before init");
+    return toDetections(spec.onEvent(new Event(raw), state));
+  };
+
+  // Errors leave as strings: an Error object thrown across the boundary
+  // traps under StarlingMonkey instead of becoming the `err` case.
+  return {
+    describe() {
+      try {
+        return description(typeof spec.describe === "function" ? spec.describe() : spec.describe);
+      } catch (e) {
+        // describe has no error case; say why before the trap refuses the load.
+        write("error", `describe failed: ${errorMessage(e)}`);
+        throw e;
+      }
+    },
+    init(config) {
+      try {
+        state = needsInit ? spec.init(new Config(config)) : undefined;
+        ready = true;
+      } catch (e) {
+        throw errorMessage(e);
+      }
+    },
+    onEvent(event) {
+      try {
+        return handle(event);
+      } catch (e) {
+        throw errorMessage(e);
+      }
+    },
+    onBatch(events) {
+      const detections = [];
+      const errors = [];
+      events.forEach((event, index) => {
+        try {
+          for (const d of handle(event)) detections.push({ index, detection: d });
+        } catch (e) {
+          errors.push({ index, message: errorMessage(e) });
+        }
+      });
+      return { detections, errors };
+    },
+    close() {
+      try {
+        if (typeof spec.close === "function") spec.close(state);
+      } catch (e) {
+        write("warn", `close failed: ${errorMessage(e)}`);
+      } finally {
+        state = undefined;
+        ready = !needsInit;
+      }
+    },
+  };
+}
