@@ -1,0 +1,70 @@
+"""sandtrap: write sandtrap detectors in Python (componentize-py guests).
+
+    import sandtrap
+    from sandtrap import Detection, Detector, describe, finding, select
+
+    class Hello(Detector):
+        @classmethod
+        def describe(cls):
+            return (describe("hello", "Hello", "0.1.0")
+                    .selector(select("sched_process_exec"))
+                    .finding(finding("hello", "info").fields("comm")))
+
+        def on_event(self, ev):
+            return Detection(comm=ev.process.comm)
+
+    Guest = sandtrap.export_detector(Hello)
+
+Build with `guest-sdk/python/build.sh APP_DIR MODULE OUT.wasm`.
+"""
+
+from . import log, stores
+from .config import Config
+from .describe import (
+    Detection,
+    DescriptionBuilder,
+    Finding,
+    Selector,
+    describe,
+    finding,
+    select,
+    to_filter_op,
+    to_severity,
+)
+from .detector import Detector, error_message, export_detector
+from .errors import InvalidArgument, NotFound, StoreError, StoreNotImplemented, StoreUnhealthy
+from .event import Event
+from .stores import ip_reputation, process_is
+from .values import field, from_value, to_value
+
+CONTRACT_VERSION = "0.1.0"
+
+__all__ = [
+    "CONTRACT_VERSION",
+    "Config",
+    "Detection",
+    "DescriptionBuilder",
+    "Detector",
+    "Event",
+    "Finding",
+    "InvalidArgument",
+    "NotFound",
+    "Selector",
+    "StoreError",
+    "StoreNotImplemented",
+    "StoreUnhealthy",
+    "describe",
+    "error_message",
+    "export_detector",
+    "field",
+    "finding",
+    "from_value",
+    "ip_reputation",
+    "log",
+    "process_is",
+    "select",
+    "stores",
+    "to_filter_op",
+    "to_severity",
+    "to_value",
+]
