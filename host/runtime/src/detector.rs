@@ -296,15 +296,7 @@ impl Detector {
             self.stats.shed += 1;
             return Ok(Vec::new());
         }
-        if self.live.is_none() {
-            match self.instantiate(rt) {
-                Ok(live) => {
-                    self.stats.restarts += 1;
-                    self.live = Some(live);
-                }
-                Err(reason) => return Err(self.fault(format!("restart failed: {reason}"))),
-            }
-        }
+        self.ensure_instance(rt)?;
         self.stats.events += 1;
         let started = std::time::Instant::now();
         let result = self.call(rt, ev);
@@ -338,15 +330,7 @@ impl Detector {
         if kept_events.is_empty() {
             return Ok(Vec::new());
         }
-        if self.live.is_none() {
-            match self.instantiate(rt) {
-                Ok(live) => {
-                    self.stats.restarts += 1;
-                    self.live = Some(live);
-                }
-                Err(reason) => return Err(self.fault(format!("restart failed: {reason}"))),
-            }
-        }
+        self.ensure_instance(rt)?;
         self.stats.events += kept_events.len() as u64;
         let started = std::time::Instant::now();
         let limits = &self.limits;
@@ -402,6 +386,20 @@ impl Detector {
     /// (its queue was full).
     pub(crate) fn note_shed(&mut self, n: u64) {
         self.stats.shed += n;
+    }
+
+    /// Makes a fresh instance after a fault discarded the last one.
+    fn ensure_instance(&mut self, rt: &Runtime) -> Result<(), Fault> {
+        if self.live.is_none() {
+            match self.instantiate(rt) {
+                Ok(live) => {
+                    self.stats.restarts += 1;
+                    self.live = Some(live);
+                }
+                Err(reason) => return Err(self.fault(format!("restart failed: {reason}"))),
+            }
+        }
+        Ok(())
     }
 
     /// Whether events are delivered (`sandtrap ctl disable` turns it off).
