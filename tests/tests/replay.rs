@@ -58,6 +58,8 @@ fn demo_trace_fires_every_example_detector() {
         ("denied-connect", 8),
         ("fileless-exec", 11),
         ("denied-connect", 12),
+        // xmrig from /dev/shm in a container: a miner run from memory.
+        ("cryptominer", 22),
         ("fileless-exec", 22),
     ]
     .iter()
