@@ -105,6 +105,16 @@ pub(crate) fn run(args: &RunArgs) -> anyhow::Result<bool> {
     if live.hooks().iter().all(|h| h.error.is_some()) {
         anyhow::bail!("no hook could be attached");
     }
+    // One line when events start to flow, so a supervisor or a script can
+    // wait for readiness instead of guessing how long loading takes.
+    let attached = live.hooks().iter().filter(|h| h.error.is_none()).count();
+    match &args.detectors {
+        Some(_) => eprintln!(
+            "sandtrap: running: {} detectors, {attached} hooks attached",
+            dispatcher.ids().count()
+        ),
+        None => eprintln!("sandtrap: recording: {attached} hooks attached"),
+    }
 
     let mut record: Option<Box<dyn Write>> = match &args.record {
         None => None,
