@@ -181,7 +181,23 @@ impl Worker {
     }
 }
 
+/// Marks the queue finished however the thread ends, so nobody waiting on
+/// it (a reader of this detector's store, `drain`, `close`) waits forever.
+struct Finished<'a>(&'a Queue);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        let mut st = self.0.lock();
+        st.finished = true;
+        st.working = false;
+        st.busy = None;
+        drop(st);
+        self.0.changed.notify_all();
+    }
+}
+
 fn run(rt: &Runtime, detector: &Mutex<Detector>, queue: &Queue, results: &Sender<Outcome>) {
+    let _finished = Finished(queue);
     let mut last: Option<Arc<Event>> = None;
     loop {
         let job = next_job(rt, detector, queue, last.as_deref(), results);
@@ -219,11 +235,6 @@ fn run(rt: &Runtime, detector: &Mutex<Detector>, queue: &Queue, results: &Sender
             }
             Job::Close => {
                 retire(rt, &mut lock(detector), last.as_deref(), results);
-                let mut st = queue.lock();
-                st.working = false;
-                st.finished = true;
-                drop(st);
-                queue.changed.notify_all();
                 return;
             }
         }
