@@ -215,6 +215,42 @@ fn native_denied(stores: &Stores, ev: &Event) -> Vec<Detection> {
     }]
 }
 
+/// What the host adds to a detection (see `enrich` in the dispatcher):
+/// the definition, the process, its ancestry and a copy of the event.
+fn native_enrich(
+    stores: &Stores,
+    info: &sandtrap_model::DetectorInfo,
+    copy: usize,
+    ev: &Event,
+    det: Detection,
+) -> sandtrap_model::finding::Finding {
+    let processes = stores.registry().processes();
+    let mut ancestry = processes
+        .get_ancestry(
+            ev.process.entity_id,
+            sandtrap_runtime::FINDING_ANCESTRY_DEPTH + 1,
+        )
+        .unwrap_or_default();
+    if !ancestry.is_empty() {
+        ancestry.remove(0);
+    }
+    sandtrap_model::finding::Finding {
+        timestamp: ev.timestamp,
+        detector: sandtrap_model::finding::DetectorRef {
+            id: format!("fileless-{copy}"),
+            name: info.name.clone(),
+            version: info.version.clone(),
+        },
+        severity: det.severity.unwrap_or(info.finding.severity),
+        definition: info.finding.clone(),
+        fields: det.fields,
+        event: ev.clone(),
+        process: processes.get_process(ev.process.entity_id).ok(),
+        ancestry,
+        container: None,
+    }
+}
+
 fn kallsyms(n: usize) -> (String, Vec<u64>) {
     let mut text = String::new();
     let mut addrs = Vec::new();
@@ -556,7 +592,71 @@ fn main() {
         );
     }
 
-    // 4. Replay end to end: JSON lines parsed, stores applied, host-side
+    // 4. The whole pipeline per event (stores, selection, the detectors,
+    // enrichment of every finding) with 1, 8 and 32 copies of fileless-exec,
+    // against the same pipeline with the logic compiled in.
+    let fileless_component =
+        DetectorComponent::load(&rt, "fileless", &component("detectors/fileless_exec.wasm"))
+            .unwrap();
+    let info = fileless_component.info().clone();
+    for copies in [1usize, 8, 32] {
+        let mut pipeline = Dispatcher::new(rt.clone());
+        for i in 0..copies {
+            let d = Detector::start(&rt, fileless_component.clone(), vec![], unlimited())
+                .unwrap()
+                .renamed(&rt, format!("fileless-{i}"))
+                .unwrap();
+            pipeline.add(d).unwrap();
+        }
+        let events = (N / copies as u64).max(200);
+        let wasm = ns_per(events, || {
+            for _ in 0..events {
+                let out = pipeline.process(memfd_ev.clone());
+                debug_assert_eq!(out.findings.len(), copies);
+                black_box(out);
+            }
+        });
+        let native = ns_per(events, || {
+            for _ in 0..events {
+                let mut ev = memfd_ev.clone();
+                stores.apply(&mut ev);
+                let mut findings = Vec::new();
+                for i in 0..copies {
+                    if !info.selectors.iter().any(|s| s.matches(&ev)) {
+                        continue;
+                    }
+                    for det in native_fileless(&stores, &ev) {
+                        findings.push(native_enrich(&stores, &info, i, &ev, det));
+                    }
+                }
+                black_box(findings);
+            }
+        });
+        let _ = pipeline.close();
+        r.add(
+            "pipeline",
+            &format!("{copies} × fileless-exec, wasm (stores, selection, calls, enrichment)"),
+            wasm,
+            "ns/event",
+            None,
+        );
+        r.add(
+            "pipeline",
+            &format!("{copies} × fileless-exec, native"),
+            native,
+            "ns/event",
+            None,
+        );
+        r.add(
+            "pipeline",
+            &format!("{copies} × fileless-exec wasm/native"),
+            wasm / native,
+            "×",
+            Some("≤ 1.5×"),
+        );
+    }
+
+    // 5. Replay end to end: JSON lines parsed, stores applied, host-side
     // selection, one filtering detector (fileless-exec).
     let lines = generate_trace(1_000_000);
     let stores = Arc::new(Stores::builder().build());
