@@ -321,20 +321,22 @@ impl Dispatcher {
         let candidates = self.by_event.get(&ev.name).unwrap_or(&self.wildcard);
         let mut out = Outcome::default();
         let mut selected = false;
-        let shared = self.threads.is_some().then(|| Arc::new(ev.clone()));
+        // Moved, not copied: worker queues share it, and an event no
+        // detector selects costs no copy of its strings.
+        let ev = Arc::new(ev);
         for &i in candidates {
             let s = &self.slots[i];
             if !s.enabled || !s.component.info().selectors.iter().any(|x| x.matches(&ev)) {
                 continue;
             }
             selected = true;
-            match (&s.worker, &shared) {
-                (Some(w), Some(ev)) => {
-                    if w.queue.push_event(ev) {
+            match &s.worker {
+                Some(w) => {
+                    if w.queue.push_event(&ev) {
                         self.stats.calls += 1;
                     }
                 }
-                _ => {
+                None => {
                     self.stats.calls += 1;
                     deliver(&self.rt, &mut lock(&s.detector), &ev, &mut out);
                 }
