@@ -102,16 +102,17 @@ func (m *hostMount) isHostDisk(source string) bool {
 }
 
 func (m *hostMount) OnEvent(ev *sandtrap.Event) ([]sandtrap.Detection, error) {
-	if ev.Name != "mount" || !ev.InContainer() {
+	if ev.Name() != "mount" || !ev.InContainer() {
 		return nil, nil
 	}
-	source, _ := ev.ArgStr("source")
-	fstype, _ := ev.ArgStr("fstype")
-	target, _ := ev.ArgStr("target")
+	// Fields are decoded when read: the flags (a number, no copy) decide
+	// most skips, the target is only read for a report.
 	flags, _ := ev.ArgUint("flags")
 	if flags&(msBind|msMove|msRemount) != 0 {
 		return nil, nil
 	}
+	source, _ := ev.ArgStr("source")
+	fstype, _ := ev.ArgStr("fstype")
 
 	// The kernel resolves the path: `/dev//sda1` and `/tmp/../dev/sda1`
 	// are the same disk, `/dev/../tmp/sda1` is not under /dev.
@@ -127,7 +128,7 @@ func (m *hostMount) OnEvent(ev *sandtrap.Event) ([]sandtrap.Detection, error) {
 		return nil, nil
 	}
 
-	id := ev.Process.ContainerID
+	id := ev.Process.ContainerID()
 	var name, image, runtime, pod string
 	switch c, err := sandtrap.GetContainer(id); {
 	case err == nil:
@@ -149,6 +150,7 @@ func (m *hostMount) OnEvent(ev *sandtrap.Event) ([]sandtrap.Detection, error) {
 	if flags&msRdonly != 0 {
 		severity = sandtrap.SeverityHigh
 	}
+	target, _ := ev.ArgStr("target")
 	return []sandtrap.Detection{sandtrap.NewDetection().
 		Str("source", source).
 		Str("target", target).

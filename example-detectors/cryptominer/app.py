@@ -153,7 +153,9 @@ class Cryptominer(Detector):
     # -- the rule --------------------------------------------------------------
 
     def on_event(self, ev):
-        if ev.process.comm[:COMM_LEN] in self.allow:
+        # Fields are decoded when read: without an allow list the comm of a
+        # connect that turns out not to be a pool is never decoded at all.
+        if self.allow and ev.process.comm[:COMM_LEN] in self.allow:
             return None
         if ev.name == "sched_process_exec":
             return self.on_exec(ev)

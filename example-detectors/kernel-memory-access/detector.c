@@ -99,12 +99,15 @@ static bool component_is(const char *start, size_t len, const char *name) {
  * skipping "" and "." and cancelling one component per "..", until the last
  * two real components are known. Purely lexical: symlinks are not followed
  * (the host sees the path the process passed, not the file it reached).
+ * The path is an event string, so it is bounded by its length, not by a
+ * terminator.
  */
-static const struct device *device_of(const char *path) {
+static const struct device *device_of(const st_string *pathname) {
+    const char *path = (const char *)pathname->ptr;
     const char *comp[2];
     size_t comp_len[2];
     size_t found = 0, skip = 0;
-    size_t end = strlen(path);
+    size_t end = pathname->len;
     while (end > 0 && found < 2) {
         size_t start = end;
         while (start > 0 && path[start - 1] != '/') start--;
@@ -135,8 +138,10 @@ static const struct device *device_of(const char *path) {
 }
 
 static bool allowed(const st_event *ev) {
-    return st_strlist_contains(&allow_comm, st_cstr(&ev->process.comm)) ||
-           (ev->process.exe.len > 0 && st_strlist_contains(&allow_exe, st_cstr(&ev->process.exe)));
+    st_string comm = st_event_comm(ev);
+    if (st_strlist_contains_str(&allow_comm, &comm)) return true;
+    st_string exe = st_event_exe(ev);
+    return exe.len > 0 && st_strlist_contains_str(&allow_exe, &exe);
 }
 
 /* "name(pid)" for each ancestor, nearest first; empty when the process
@@ -145,7 +150,7 @@ static st_strlist ancestry_of(const st_event *ev) {
     st_strlist out = {0};
     st_process_list chain;
     st_store_error e;
-    if (!st_get_ancestry(ev->process.entity_id, ANCESTRY_DEPTH, &chain, &e)) {
+    if (!st_get_ancestry(st_event_entity_id(ev), ANCESTRY_DEPTH, &chain, &e)) {
         if (e.kind != ST_NOT_FOUND) st_log_warn("process store: %s; reporting without ancestry", e.text);
         return out;
     }
@@ -160,7 +165,11 @@ static void add_container(st_detection *det, const st_string *id) {
     st_field_string(det, "container_id", id);
     st_container c;
     st_store_error e;
-    if (!st_get_container(st_cstr(id), &c, &e)) {
+    /* The store takes a C string; the id is a view into the event. */
+    char *cid = st_str_dup(id);
+    bool found = st_get_container(cid, &c, &e);
+    free(cid);
+    if (!found) {
         /* The collector knows the id from the cgroup before the runtime API
          * described the container; the id alone still identifies it. */
         if (e.kind != ST_NOT_FOUND) st_log_warn("container store: %s", e.text);
@@ -173,9 +182,9 @@ static void add_container(st_detection *det, const st_string *id) {
 
 bool detector_on_event(const st_event *ev, st_detections *out, st_error *err) {
     (void)err;
-    const char *pathname = st_arg_str(ev, "pathname");
-    if (!pathname) return true;
-    const struct device *dev = device_of(pathname);
+    st_string pathname;
+    if (!st_arg_str(ev, "pathname", &pathname)) return true;
+    const struct device *dev = device_of(&pathname);
     if (!dev) return true; /* /proc/PID/mem, /dev/shm/mem, ~/notes/port … */
 
     uint64_t flags = 0;
@@ -198,10 +207,11 @@ bool detector_on_event(const st_event *ev, st_detections *out, st_error *err) {
      * kernel in normal operation and a comm name is trivial to borrow. */
     if (!writes && allowed(ev)) return true;
 
-    bool in_container = ev->process.container_id.len > 0;
+    st_string container_id = st_event_container_id(ev);
+    bool in_container = container_id.len > 0;
     st_detection *det = st_detect(out);
     if (in_container || writes) st_set_severity(det, ST_CRITICAL);
-    st_field_str(det, "pathname", pathname);
+    st_field_string(det, "pathname", &pathname);
     st_field_str(det, "device", dev->path);
     st_field_str(det, "access", access);
     if (have_flags) st_field_uint(det, "flags", flags);
@@ -210,6 +220,6 @@ bool detector_on_event(const st_event *ev, st_detections *out, st_error *err) {
     st_field_str(det, "technique", writes ? "T1014" : "T1003");
     st_strlist ancestry = ancestry_of(ev);
     st_field_strlist(det, "ancestry", &ancestry);
-    if (in_container) add_container(det, &ev->process.container_id);
+    if (in_container) add_container(det, &container_id);
     return true;
 }

@@ -1,7 +1,8 @@
 /*
  * sandtrap.c — the C SDK's implementation: the component's exports (built on
  * the detector_* functions a detector defines), the allocator the host uses
- * to pass data in, and the helpers declared in sandtrap.h.
+ * to pass data in, the decoder of the event batch, and the helpers declared
+ * in sandtrap.h.
  *
  * Ownership follows the wit-bindgen C conventions: arguments of an export
  * belong to the guest (freed here, after the detector returned), results
@@ -28,10 +29,12 @@ static void *st__xrealloc(void *ptr, size_t size) {
 }
 
 /*
- * The host allocates every string and list it passes in (event, config,
- * store results) through this function. Reserving one extra zeroed byte
- * makes every such string NUL-terminated in place, so st_cstr() can hand
- * out `const char *` without copying. It overrides the generated (weak)
+ * The host allocates every string and list it passes in (the event batch,
+ * config, store results) through this function. Reserving one extra zeroed
+ * byte makes every such string NUL-terminated in place, so st_cstr() can
+ * hand out `const char *` without copying. The strings inside an event
+ * batch are not separate allocations, so they get no terminator: they are
+ * read as views (sandtrap.h, ownership rule 2). It overrides the generated (weak)
  * definition. Alignments in this contract are at most 8, which malloc
  * always satisfies.
  */
@@ -136,54 +139,48 @@ bool exports_sandtrap_detector_guest_init(detector_list_tuple2_string_string_t *
     return false;
 }
 
-/* Runs the detector on one event; on failure `out` is emptied and `e` holds
- * the message. The event stays owned by the caller. */
-static bool st__run(const st_event *ev, st_detections *out, st_error *e) {
-    out->ptr = NULL;
-    out->len = 0;
-    e->message.ptr = NULL;
-    e->message.len = 0;
-    if (detector_on_event(ev, out, e)) {
-        detector_string_free(&e->message);
-        return true;
-    }
-    exports_sandtrap_detector_guest_list_detection_free(out);
-    out->ptr = NULL;
-    out->len = 0;
-    st__set_default_error(e, "detector_on_event failed");
-    return false;
+static void st__detections_free(st_detections *list) {
+    for (size_t i = 0; i < list->len; i++) exports_sandtrap_detector_guest_detection_free(&list->ptr[i]);
+    free(list->ptr);
+    list->ptr = NULL;
+    list->len = 0;
 }
 
-bool exports_sandtrap_detector_guest_on_event(exports_sandtrap_detector_guest_event_t *event,
-                                              exports_sandtrap_detector_guest_list_detection_t *ret,
-                                              detector_string_t *err) {
-    st_error e;
-    bool ok = st__run(event, ret, &e);
-    exports_sandtrap_detector_guest_event_free(event);
-    if (!ok) *err = e.message;
-    return ok;
-}
-
-void exports_sandtrap_detector_guest_on_batch(exports_sandtrap_detector_guest_list_event_t *events,
-                                              exports_sandtrap_detector_guest_batch_output_t *ret) {
+/*
+ * One call for a whole batch: the detector runs on each event in turn and
+ * every outcome is recorded under the event's index, so an event whose
+ * handler fails costs only its own detections. The buffer is the guest's
+ * (allocated through cabi_realloc) and is freed here once every event has
+ * been handled; nothing the detector got from it survives the call.
+ */
+void exports_sandtrap_detector_guest_on_events(detector_list_u8_t *events,
+                                               exports_sandtrap_detector_guest_batch_output_t *ret) {
     memset(ret, 0, sizeof *ret);
-    for (size_t i = 0; i < events->len; i++) {
-        st_detections dets;
-        st_error e;
-        if (st__run(&events->ptr[i], &dets, &e)) {
+    st_batch batch = st_batch_view(events->ptr, events->len);
+    for (size_t i = 0; i < batch.count; i++) {
+        st_event ev = st_batch_event(&batch, i);
+        st_detections dets = {NULL, 0};
+        st_error e = {{NULL, 0}};
+        if (detector_on_event(&ev, &dets, &e)) {
+            detector_string_free(&e.message);
             for (size_t j = 0; j < dets.len; j++) {
                 exports_sandtrap_detector_guest_indexed_detection_t *slot = ST__PUSH(&ret->detections);
+                /* count <= (len - 4) / 4 of a u32-framed buffer: fits */
                 slot->index = (uint32_t)i;
                 slot->detection = dets.ptr[j]; /* moved: only the array is freed below */
             }
             free(dets.ptr);
         } else {
+            st__detections_free(&dets);
+            st__set_default_error(&e, "detector_on_event failed");
             exports_sandtrap_detector_guest_indexed_error_t *slot = ST__PUSH(&ret->errors);
             slot->index = (uint32_t)i;
             slot->message = e.message;
         }
     }
-    exports_sandtrap_detector_guest_list_event_free(events);
+    detector_list_u8_free(events);
+    events->ptr = NULL;
+    events->len = 0;
 }
 
 void exports_sandtrap_detector_guest_close(void) { detector_close(); }
@@ -214,6 +211,10 @@ bool st_str_eq(const st_string *s, const char *text) {
     return s && text && st__eqn(s, text, strlen(text));
 }
 
+bool st_str_eq_str(const st_string *a, const st_string *b) {
+    return a && b && a->len == b->len && (a->len == 0 || memcmp(a->ptr, b->ptr, a->len) == 0);
+}
+
 bool st_str_has_prefix(const st_string *s, const char *prefix) {
     if (!s || !prefix) return false;
     size_t n = strlen(prefix);
@@ -224,6 +225,25 @@ bool st_str_has_suffix(const st_string *s, const char *suffix) {
     if (!s || !suffix) return false;
     size_t n = strlen(suffix);
     return s->len >= n && (n == 0 || memcmp(s->ptr + s->len - n, suffix, n) == 0);
+}
+
+bool st_str_contains(const st_string *s, const char *needle) {
+    if (!s || !needle) return false;
+    size_t n = strlen(needle);
+    if (n == 0) return true;
+    /* No memmem in strict C11; haystacks here are paths and names, so the
+     * quadratic worst case is bounded by small inputs. */
+    for (size_t i = 0; i + n <= s->len; i++)
+        if (s->ptr[i] == (uint8_t)needle[0] && memcmp(s->ptr + i, needle, n) == 0) return true;
+    return false;
+}
+
+char *st_str_dup(const st_string *s) {
+    size_t n = s ? s->len : 0;
+    char *out = st__xrealloc(NULL, n + 1);
+    if (n) memcpy(out, s->ptr, n);
+    out[n] = 0;
+    return out;
 }
 
 char *st_strdup(const char *s) {
@@ -251,6 +271,10 @@ void st_strlist_push(st_strlist *list, const char *s) {
     st_strlist_pushn(list, s, s ? strlen(s) : 0);
 }
 
+void st_strlist_push_str(st_strlist *list, const st_string *s) {
+    st_strlist_pushn(list, s ? (const char *)s->ptr : NULL, s ? s->len : 0);
+}
+
 void st_strlist_pushf(st_strlist *list, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -271,6 +295,13 @@ bool st_strlist_contains(const st_strlist *list, const char *s) {
     return false;
 }
 
+bool st_strlist_contains_str(const st_strlist *list, const st_string *s) {
+    if (!list || !s) return false;
+    for (size_t i = 0; i < list->len; i++)
+        if (st_str_eq_str(&list->ptr[i], s)) return true;
+    return false;
+}
+
 void st_strlist_free(st_strlist *list) {
     if (!list) return;
     detector_list_string_free(list);
@@ -280,67 +311,343 @@ void st_strlist_free(st_strlist *list) {
 
 /* ---------------------------------------------------------------- events */
 
-bool st_event_is(const st_event *ev, const char *name) { return ev && st_str_eq(&ev->name, name); }
+/*
+ * The decoder of docs/event-encoding.md, a transcription of the reference
+ * reader (guest-sdk/wire/src/read.rs): every read checks its bounds and a
+ * malformed field reads as absent, because the bytes cross a trust
+ * boundary. Offsets are 32-bit values from the buffer and size_t is 32-bit
+ * on wasm32, so bounds are computed in 64 bits, where `offset + length`
+ * cannot wrap. Fields are unaligned, hence memcpy rather than loads.
+ */
 
-const st_value *st_arg(const st_event *ev, const char *name) {
-    if (!ev || !name) return NULL;
-    size_t n = strlen(name);
-    for (size_t i = 0; i < ev->args.len; i++)
-        if (st__eqn(&ev->args.ptr[i].name, name, n)) return &ev->args.ptr[i].value;
-    return NULL;
+#define ST__HEADER_LEN 104u
+#define ST__ARG_LEN 24u
+
+enum {
+    ST__AT_SEQ = 0,
+    ST__AT_TIMESTAMP = 8,
+    ST__AT_ENTITY_ID = 16,
+    ST__AT_PARENT_ENTITY_ID = 24,
+    ST__AT_START_TICKS = 32,
+    ST__AT_CGROUP_ID = 40,
+    ST__AT_PID = 48,
+    ST__AT_TID = 52,
+    ST__AT_PPID = 56,
+    ST__AT_UID = 60,
+    ST__AT_GID = 64,
+    ST__AT_NAME = 68,
+    ST__AT_COMM = 76,
+    ST__AT_EXE = 84,
+    ST__AT_CONTAINER_ID = 92,
+    ST__AT_ARG_COUNT = 100,
+};
+
+/* The wire's kinds are the contract's `value` cases, in the same order. */
+_Static_assert(ST_VALUE_STR == 0 && ST_VALUE_INT == 1 && ST_VALUE_UINT == 2 && ST_VALUE_BOOL == 3 &&
+                   ST_VALUE_BYTES == 4 && ST_VALUE_STR_LIST == 5,
+               "argument kinds of docs/event-encoding.md");
+
+/* Where empty and absent strings point: st_string has no const, and a
+ * zero-length view must still hold a valid address. */
+static uint8_t st__empty[1];
+
+static bool st__fits(size_t len, uint64_t at, uint64_t n) { return at <= len && n <= len - at; }
+
+static bool st__u32(const uint8_t *b, size_t len, uint64_t at, uint32_t *out) {
+    if (!st__fits(len, at, 4)) return false;
+    uint32_t v;
+    memcpy(&v, b + at, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    *out = v;
+    return true;
 }
 
-const char *st_arg_str(const st_event *ev, const char *name) {
-    const st_value *v = st_arg(ev, name);
-    return (v && v->tag == ST_VALUE_STR) ? st_cstr(&v->val.str) : NULL;
+static bool st__u64(const uint8_t *b, size_t len, uint64_t at, uint64_t *out) {
+    if (!st__fits(len, at, 8)) return false;
+    uint64_t v;
+    memcpy(&v, b + at, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    *out = v;
+    return true;
+}
+
+/* The bytes an (offset, length) pair at `at` points to. */
+static bool st__bytes(const uint8_t *b, size_t len, uint64_t at, const uint8_t **ptr, size_t *n) {
+    uint32_t off, count;
+    if (!st__u32(b, len, at, &off) || !st__u32(b, len, at + 4, &count) || !st__fits(len, off, count))
+        return false;
+    *ptr = b + off;
+    *n = count;
+    return true;
+}
+
+/* Strict UTF-8 as Rust's str::from_utf8 accepts it: no overlong forms, no
+ * surrogates, nothing above U+10FFFF. The host only writes UTF-8; this
+ * keeps a corrupted buffer from reaching the detector as text. */
+static bool st__utf8(const uint8_t *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t more;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            more = 1;
+            cp = c & 0x1Fu;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            more = 2;
+            cp = c & 0x0Fu;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            more = 3;
+            cp = c & 0x07u;
+        } else {
+            return false;
+        }
+        if (n - i - 1 < more) return false;
+        for (size_t k = 1; k <= more; k++) {
+            uint8_t cc = s[i + k];
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3Fu);
+        }
+        if (more == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return false;
+        if (more == 3 && (cp < 0x10000 || cp > 0x10FFFF)) return false;
+        i += more + 1;
+    }
+    return true;
+}
+
+static bool st__str(const uint8_t *b, size_t len, uint64_t at, st_string *out) {
+    const uint8_t *p;
+    size_t n;
+    if (!st__bytes(b, len, at, &p, &n) || !st__utf8(p, n)) return false;
+    /* A view into the batch: const in spirit, never freed or written. */
+    out->ptr = n ? (uint8_t *)(uintptr_t)p : st__empty;
+    out->len = n;
+    return true;
+}
+
+static st_string st__str_or_empty(const st_event *ev, uint64_t at) {
+    st_string s = {st__empty, 0};
+    if (ev && !st__str(ev->bytes, ev->len, at, &s)) s = (st_string){st__empty, 0};
+    return s;
+}
+
+static uint64_t st__u64_or_0(const st_event *ev, uint64_t at) {
+    uint64_t v = 0;
+    return (ev && st__u64(ev->bytes, ev->len, at, &v)) ? v : 0;
+}
+
+static uint32_t st__u32_or_0(const st_event *ev, uint64_t at) {
+    uint32_t v = 0;
+    return (ev && st__u32(ev->bytes, ev->len, at, &v)) ? v : 0;
+}
+
+st_batch st_batch_view(const uint8_t *bytes, size_t len) {
+    st_batch batch = {bytes, bytes ? len : 0, 0};
+    uint32_t announced = 0;
+    if (bytes) st__u32(bytes, len, 0, &announced);
+    /* A count larger than the offset table that fits is cut to what fits. */
+    size_t fits = batch.len >= 4 ? (batch.len - 4) / 4 : 0;
+    batch.count = announced < fits ? announced : fits;
+    return batch;
+}
+
+st_event st_batch_event(const st_batch *batch, size_t i) {
+    st_event empty = {st__empty, 0};
+    if (!batch || i >= batch->count) return empty;
+    uint32_t start, next;
+    uint64_t end = batch->len;
+    if (!st__u32(batch->bytes, batch->len, 4 + 4 * (uint64_t)i, &start)) return empty;
+    if (i + 1 < batch->count) {
+        if (!st__u32(batch->bytes, batch->len, 4 + 4 * ((uint64_t)i + 1), &next)) return empty;
+        end = next;
+    }
+    if (start > end || end > batch->len) return empty;
+    st_event ev = {batch->bytes + start, (size_t)(end - start)};
+    return ev;
+}
+
+st_string st_event_name(const st_event *ev) { return st__str_or_empty(ev, ST__AT_NAME); }
+
+bool st_event_is(const st_event *ev, const char *name) {
+    st_string n = st_event_name(ev);
+    return st_str_eq(&n, name);
+}
+
+uint64_t st_event_seq(const st_event *ev) { return st__u64_or_0(ev, ST__AT_SEQ); }
+uint64_t st_event_timestamp(const st_event *ev) { return st__u64_or_0(ev, ST__AT_TIMESTAMP); }
+uint64_t st_event_entity_id(const st_event *ev) { return st__u64_or_0(ev, ST__AT_ENTITY_ID); }
+uint64_t st_event_parent_entity_id(const st_event *ev) { return st__u64_or_0(ev, ST__AT_PARENT_ENTITY_ID); }
+uint64_t st_event_start_ticks(const st_event *ev) { return st__u64_or_0(ev, ST__AT_START_TICKS); }
+uint64_t st_event_cgroup_id(const st_event *ev) { return st__u64_or_0(ev, ST__AT_CGROUP_ID); }
+uint32_t st_event_pid(const st_event *ev) { return st__u32_or_0(ev, ST__AT_PID); }
+uint32_t st_event_tid(const st_event *ev) { return st__u32_or_0(ev, ST__AT_TID); }
+uint32_t st_event_ppid(const st_event *ev) { return st__u32_or_0(ev, ST__AT_PPID); }
+uint32_t st_event_uid(const st_event *ev) { return st__u32_or_0(ev, ST__AT_UID); }
+uint32_t st_event_gid(const st_event *ev) { return st__u32_or_0(ev, ST__AT_GID); }
+st_string st_event_comm(const st_event *ev) { return st__str_or_empty(ev, ST__AT_COMM); }
+st_string st_event_exe(const st_event *ev) { return st__str_or_empty(ev, ST__AT_EXE); }
+st_string st_event_container_id(const st_event *ev) { return st__str_or_empty(ev, ST__AT_CONTAINER_ID); }
+
+size_t st_arg_count(const st_event *ev) {
+    uint32_t n = 0;
+    if (!ev || !st__u32(ev->bytes, ev->len, ST__AT_ARG_COUNT, &n)) return 0;
+    /* No more entries than the event can hold, whatever the count says. */
+    size_t fits = ev->len > ST__HEADER_LEN ? (ev->len - ST__HEADER_LEN) / ST__ARG_LEN : 0;
+    return n < fits ? n : fits;
+}
+
+/* Decodes the entry at `entry`; false when any part of it is malformed or
+ * its kind unknown, which makes the whole argument absent. */
+static bool st__arg_at(const st_event *ev, uint64_t entry, st_arg_view *out) {
+    const uint8_t *b = ev->bytes;
+    size_t len = ev->len;
+    st_arg_view a;
+    memset(&a, 0, sizeof a);
+    if (!st__str(b, len, entry, &a.name) || !st__fits(len, entry + 8, 1)) return false;
+    a.kind = b[entry + 8];
+    uint64_t p = entry + 16;
+    uint64_t v;
+    switch (a.kind) {
+    case ST_VALUE_STR:
+        if (!st__str(b, len, p, &a.val.str)) return false;
+        break;
+    case ST_VALUE_INT:
+        if (!st__u64(b, len, p, &v)) return false;
+        /* Two's complement by conversion through the bits, not a cast. */
+        memcpy(&a.val.int_, &v, sizeof v);
+        break;
+    case ST_VALUE_UINT:
+        if (!st__u64(b, len, p, &a.val.uint)) return false;
+        break;
+    case ST_VALUE_BOOL:
+        if (!st__u64(b, len, p, &v)) return false;
+        a.val.boolean = v != 0;
+        break;
+    case ST_VALUE_BYTES:
+        if (!st__bytes(b, len, p, &a.val.bytes.ptr, &a.val.bytes.len)) return false;
+        if (a.val.bytes.len == 0) a.val.bytes.ptr = st__empty;
+        break;
+    case ST_VALUE_STR_LIST: {
+        uint32_t off, count;
+        if (!st__u32(b, len, p, &off) || !st__u32(b, len, p + 4, &count) ||
+            !st__fits(len, off, (uint64_t)count * 8))
+            return false;
+        a.val.str_list = (st_list){b, len, off, count};
+        break;
+    }
+    default:
+        return false;
+    }
+    *out = a;
+    return true;
+}
+
+bool st_arg_at(const st_event *ev, size_t i, st_arg_view *out) {
+    if (!ev || !out || i >= st_arg_count(ev)) return false;
+    return st__arg_at(ev, ST__HEADER_LEN + (uint64_t)i * ST__ARG_LEN, out);
+}
+
+bool st_arg(const st_event *ev, const char *name, st_arg_view *out) {
+    if (!ev || !name || !out) return false;
+    size_t want = strlen(name);
+    size_t count = st_arg_count(ev);
+    for (size_t i = 0; i < count; i++) {
+        uint64_t entry = ST__HEADER_LEN + (uint64_t)i * ST__ARG_LEN;
+        const uint8_t *p;
+        size_t n;
+        /* Only names are compared on the way: no other argument is decoded.
+         * The first match is the argument even when it is malformed, as in
+         * the host, so a later duplicate never stands in for it. */
+        if (st__bytes(ev->bytes, ev->len, entry, &p, &n) && n == want && (n == 0 || memcmp(p, name, n) == 0))
+            return st__arg_at(ev, entry, out);
+    }
+    return false;
+}
+
+bool st_arg_str(const st_event *ev, const char *name, st_string *out) {
+    st_arg_view a;
+    if (!out || !st_arg(ev, name, &a) || a.kind != ST_VALUE_STR) return false;
+    *out = a.val.str;
+    return true;
 }
 
 bool st_arg_uint(const st_event *ev, const char *name, uint64_t *out) {
-    const st_value *v = st_arg(ev, name);
-    if (!v) return false;
-    if (v->tag == ST_VALUE_UINT) {
-        *out = v->val.uint;
+    st_arg_view a;
+    if (!out || !st_arg(ev, name, &a)) return false;
+    if (a.kind == ST_VALUE_UINT) {
+        *out = a.val.uint;
         return true;
     }
-    if (v->tag == ST_VALUE_INT && v->val.int_ >= 0) {
-        *out = (uint64_t)v->val.int_;
+    if (a.kind == ST_VALUE_INT && a.val.int_ >= 0) {
+        *out = (uint64_t)a.val.int_;
         return true;
     }
     return false;
 }
 
 bool st_arg_int(const st_event *ev, const char *name, int64_t *out) {
-    const st_value *v = st_arg(ev, name);
-    if (!v) return false;
-    if (v->tag == ST_VALUE_INT) {
-        *out = v->val.int_;
+    st_arg_view a;
+    if (!out || !st_arg(ev, name, &a)) return false;
+    if (a.kind == ST_VALUE_INT) {
+        *out = a.val.int_;
         return true;
     }
-    if (v->tag == ST_VALUE_UINT && v->val.uint <= (uint64_t)INT64_MAX) {
-        *out = (int64_t)v->val.uint;
+    if (a.kind == ST_VALUE_UINT && a.val.uint <= (uint64_t)INT64_MAX) {
+        *out = (int64_t)a.val.uint;
         return true;
     }
     return false;
 }
 
 bool st_arg_bool(const st_event *ev, const char *name, bool *out) {
-    const st_value *v = st_arg(ev, name);
-    if (!v || v->tag != ST_VALUE_BOOL) return false;
-    *out = v->val.boolean;
+    st_arg_view a;
+    if (!out || !st_arg(ev, name, &a) || a.kind != ST_VALUE_BOOL) return false;
+    *out = a.val.boolean;
     return true;
 }
 
-const st_strlist *st_arg_list(const st_event *ev, const char *name) {
-    const st_value *v = st_arg(ev, name);
-    return (v && v->tag == ST_VALUE_STR_LIST) ? &v->val.str_list : NULL;
+bool st_arg_list(const st_event *ev, const char *name, st_list *out) {
+    st_arg_view a;
+    if (!out || !st_arg(ev, name, &a) || a.kind != ST_VALUE_STR_LIST) return false;
+    *out = a.val.str_list;
+    return true;
 }
 
 bool st_arg_bytes(const st_event *ev, const char *name, const uint8_t **data, size_t *len) {
-    const st_value *v = st_arg(ev, name);
-    if (!v || v->tag != ST_VALUE_BYTES) return false;
-    *data = v->val.bytes.ptr;
-    *len = v->val.bytes.len;
+    st_arg_view a;
+    if (!data || !len || !st_arg(ev, name, &a) || a.kind != ST_VALUE_BYTES) return false;
+    *data = a.val.bytes.ptr;
+    *len = a.val.bytes.len;
     return true;
+}
+
+size_t st_list_len(const st_list *list) { return list ? list->count : 0; }
+
+bool st_list_get(const st_list *list, size_t i, st_string *out) {
+    if (!list || !out || i >= list->count) return false;
+    if (!st__str(list->event, list->event_len, list->table + (uint64_t)i * 8, out))
+        *out = (st_string){st__empty, 0};
+    return true;
+}
+
+bool st_list_contains(const st_list *list, const char *s) {
+    st_string item;
+    for (size_t i = 0; list && s && st_list_get(list, i, &item); i++)
+        if (st_str_eq(&item, s)) return true;
+    return false;
+}
+
+void st_list_copy(const st_list *list, st_strlist *out) {
+    st_string item;
+    for (size_t i = 0; list && out && st_list_get(list, i, &item); i++) st_strlist_push_str(out, &item);
 }
 
 /* ----------------------------------------------------------- description */

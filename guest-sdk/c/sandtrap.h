@@ -16,28 +16,41 @@
  *  1. Borrowed from the host: the event (and everything reachable from it)
  *     and the configuration are owned by sandtrap.c, which frees them after
  *     your function returns. Read them freely, never free them, and copy
- *     what you want to keep past the call (st_strdup, st_config_list).
- *  2. Every string the host hands over, and every string this SDK makes,
- *     is NUL-terminated: st_cstr() gives a `const char *` without copying.
- *     (sandtrap.c's allocator reserves the extra byte; see cabi_realloc.)
- *     Strings also carry their length; one with an embedded NUL byte reads
- *     short through st_cstr.
- *  3. Results of store calls (st_get_*, st_list_*, st_resolve_*) belong to
+ *     what you want to keep past the call (st_str_dup, st_config_list).
+ *  2. Event strings are NOT NUL-terminated. An event is a view over its
+ *     bytes in the batch the host passed in, and st_event_name, st_event_comm,
+ *     st_arg_str, st_list_get … return st_string views {ptr, len} pointing
+ *     into that batch: the next byte is whatever the encoding put there.
+ *     Use them through their length: compare with st_str_eq,
+ *     st_str_has_prefix/_suffix, st_str_contains, st_str_eq_str,
+ *     st_strlist_contains_str; print with
+ *     `printf(ST_STR_FMT, ST_STR_ARG(s))`; put them in a detection with
+ *     st_field_string; and when you need a C string (a store call, a libc
+ *     function), take a malloc'd copy with st_str_dup(&s) and free() it.
+ *     Never pass an event string to st_cstr or cast its ptr to char *.
+ *  3. Every other string the host hands over (configuration, store results)
+ *     and every string this SDK makes is NUL-terminated: st_cstr() gives a
+ *     `const char *` without copying. (sandtrap.c's allocator reserves the
+ *     extra byte; see cabi_realloc.) Such strings also carry their length;
+ *     one with an embedded NUL byte reads short through st_cstr.
+ *  4. Results of store calls (st_get_*, st_list_*, st_resolve_*) belong to
  *     you: release each with the st_*_free function named next to it. They
  *     are only written when the call returns true.
- *  4. Whatever you put into a description or detection is copied (strings)
+ *  5. Whatever you put into a description or detection is copied (strings)
  *     or moved (st_strlist passed to st_field_strlist); sandtrap.c hands it
  *     to the host, which frees it after reading it. You never free it.
- *  5. Store errors (st_store_error) own no memory.
+ *  6. Store errors (st_store_error) own no memory.
  *
  * Nothing here traps on bad input: absent arguments, arguments of another
- * type and failed store calls are reported through return values. Running
+ * type, malformed event bytes and failed store calls are reported through
+ * return values (a malformed event field reads as 0, "" or absent). Running
  * out of memory traps (the host reports a fault and restarts the detector),
  * as it does in Rust guests.
  */
 #ifndef SANDTRAP_H
 #define SANDTRAP_H
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,7 +63,7 @@
 extern "C" {
 #endif
 
-#define ST_CONTRACT_VERSION "0.1.0"
+#define ST_CONTRACT_VERSION "0.2.0"
 
 #define ST_PRINTF(fmt, args) __attribute__((__format__(__printf__, fmt, args)))
 
@@ -61,8 +74,8 @@ typedef detector_string_t st_string;
 typedef detector_list_string_t st_strlist;
 typedef sandtrap_detector_types_value_t st_value;
 typedef sandtrap_detector_types_field_t st_field;
-typedef sandtrap_detector_types_event_t st_event;
-typedef sandtrap_detector_types_process_context_t st_process_context;
+/* A view over one event of the batch; accessors under "events" below. */
+typedef struct st_event st_event;
 typedef detector_list_tuple2_string_string_t st_config;
 
 typedef sandtrap_detector_types_process_info_t st_process;
@@ -82,7 +95,11 @@ typedef sandtrap_detector_ip_reputation_own_writer_t st_reputation_writer;
 
 typedef exports_sandtrap_detector_guest_description_t st_desc;
 typedef exports_sandtrap_detector_guest_detection_t st_detection;
-typedef exports_sandtrap_detector_guest_list_detection_t st_detections;
+/* The detections of one event; sandtrap.c owns the list (see st_detect). */
+typedef struct st_detections {
+    st_detection *ptr;
+    size_t len;
+} st_detections;
 
 typedef exports_sandtrap_detector_guest_severity_t st_severity;
 #define ST_INFO EXPORTS_SANDTRAP_DETECTOR_GUEST_SEVERITY_INFO
@@ -98,7 +115,8 @@ typedef exports_sandtrap_detector_guest_filter_op_t st_filter_op;
 #define ST_SUFFIX EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_SUFFIX
 #define ST_CONTAINS EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_CONTAINS
 
-/* st_value.tag */
+/* st_value.tag, and st_arg_view.kind: the encoding numbers argument kinds
+ * the same way the contract's `value` variant does. */
 #define ST_VALUE_STR SANDTRAP_DETECTOR_TYPES_VALUE_STR
 #define ST_VALUE_INT SANDTRAP_DETECTOR_TYPES_VALUE_INT
 #define ST_VALUE_UINT SANDTRAP_DETECTOR_TYPES_VALUE_UINT
@@ -126,8 +144,10 @@ void detector_describe(st_desc *d);
 /* Reads the configuration. Returning false (use st_fail) refuses the load. */
 bool detector_init(const st_config *config, st_error *err);
 /* One event a selector matched: append detections to `out` with st_detect.
- * Returning false (use st_fail) is counted and logged by the host, not a
- * fault; detections appended before the failure are discarded. */
+ * Called once per event of each batch, in stream order. Returning false
+ * (use st_fail) reports an error for this event only, which the host counts
+ * and logs (not a fault); detections appended before the failure are
+ * discarded, and the other events of the batch are unaffected. */
 bool detector_on_event(const st_event *ev, st_detections *out, st_error *err);
 /* Called once before the instance is dropped. Optional (a weak default
  * does nothing). */
@@ -138,12 +158,25 @@ bool st_fail(st_error *err, const char *fmt, ...) ST_PRINTF(2, 3);
 
 /* -------------------------------------------------------------- strings */
 
-/* A NUL-terminated view of a string from the host or from this SDK; "" when
- * empty. Valid as long as the string is. */
+/* A NUL-terminated view of a string the host allocated (configuration,
+ * store results) or this SDK made; "" when empty. Valid as long as the
+ * string is. NOT for event strings, which are views into the batch with no
+ * terminator (ownership rule 2): use st_str_dup for those. */
 const char *st_cstr(const st_string *s);
+/* Length-aware comparisons: they work on any st_string, event views
+ * included. NULL arguments compare false. */
 bool st_str_eq(const st_string *s, const char *text);
+bool st_str_eq_str(const st_string *a, const st_string *b);
 bool st_str_has_prefix(const st_string *s, const char *prefix);
 bool st_str_has_suffix(const st_string *s, const char *suffix);
+bool st_str_contains(const st_string *s, const char *needle);
+/* A malloc'd NUL-terminated copy of any st_string (free() it); "" for NULL
+ * or empty. The way to turn an event string into a C string. */
+char *st_str_dup(const st_string *s);
+/* printf(ST_STR_FMT, ST_STR_ARG(s)) prints an st_string (`s` is an lvalue,
+ * evaluated twice) without needing a terminator. */
+#define ST_STR_FMT "%.*s"
+#define ST_STR_ARG(s) ((s).len > INT_MAX ? INT_MAX : (int)(s).len), (const char *)(s).ptr
 /* A malloc'd copy (free() it); NULL in gives "". */
 char *st_strdup(const char *s);
 /* A malloc'd formatted string (free() it). */
@@ -152,30 +185,120 @@ char *st_format(const char *fmt, ...) ST_PRINTF(1, 2);
 /* Lists you own: start from {0}; pushing copies. */
 void st_strlist_push(st_strlist *list, const char *s);
 void st_strlist_pushn(st_strlist *list, const char *s, size_t len);
+void st_strlist_push_str(st_strlist *list, const st_string *s);
 void st_strlist_pushf(st_strlist *list, const char *fmt, ...) ST_PRINTF(2, 3);
 /* Element i as a C string, NULL past the end. */
 const char *st_strlist_get(const st_strlist *list, size_t i);
 bool st_strlist_contains(const st_strlist *list, const char *s);
+/* The same with a length-aware needle, e.g. an event string. */
+bool st_strlist_contains_str(const st_strlist *list, const st_string *s);
 /* Frees the elements and the list, and leaves it empty ({0}). */
 void st_strlist_free(st_strlist *list);
 
 /* --------------------------------------------------------------- events */
 
+/*
+ * An event is a view over its bytes inside the batch the host passed in
+ * (docs/event-encoding.md); it owns nothing and is valid until
+ * detector_on_event returns. Each accessor reads its field when called, so
+ * a field the detector never asks for costs nothing, and none of them can
+ * fail: a malformed field reads as 0, as "" or as an absent argument.
+ * Strings are views, not NUL-terminated (ownership rule 2).
+ */
+struct st_event {
+    const uint8_t *bytes;
+    size_t len;
+};
+
+/* Tracee-style name: "sched_process_exec", "openat", … */
+st_string st_event_name(const st_event *ev);
 bool st_event_is(const st_event *ev, const char *name);
-/* Argument `name`, NULL when absent. */
-const st_value *st_arg(const st_event *ev, const char *name);
-/* A string argument (borrowed, NUL-terminated); NULL when absent or not a
- * string. */
-const char *st_arg_str(const st_event *ev, const char *name);
+/* Position in the host's event stream; ns since the Unix epoch. */
+uint64_t st_event_seq(const st_event *ev);
+uint64_t st_event_timestamp(const st_event *ev);
+
+/* The process the event came from. The entity id, not the pid, is its
+ * identity in the stores (pids are reused). */
+uint64_t st_event_entity_id(const st_event *ev);
+uint64_t st_event_parent_entity_id(const st_event *ev);
+/* Process start in clock ticks since boot; the cgroup v2 id. */
+uint64_t st_event_start_ticks(const st_event *ev);
+uint64_t st_event_cgroup_id(const st_event *ev);
+uint32_t st_event_pid(const st_event *ev);
+uint32_t st_event_tid(const st_event *ev);
+uint32_t st_event_ppid(const st_event *ev);
+uint32_t st_event_uid(const st_event *ev);
+uint32_t st_event_gid(const st_event *ev);
+/* The task's command name (at most 15 bytes), its executable path ("" when
+ * unknown), its container id ("" outside containers). */
+st_string st_event_comm(const st_event *ev);
+st_string st_event_exe(const st_event *ev);
+st_string st_event_container_id(const st_event *ev);
+
+/* A string-list argument such as argv, read in place. */
+typedef struct st_list {
+    const uint8_t *event; /* the event's bytes */
+    size_t event_len;
+    size_t table; /* offset of the (offset, length) entries in the event */
+    size_t count;
+} st_list;
+
+size_t st_list_len(const st_list *list);
+/* Element i (a view); false past the end. A malformed element reads as "". */
+bool st_list_get(const st_list *list, size_t i, st_string *out);
+bool st_list_contains(const st_list *list, const char *s);
+/* Appends copies of the elements to `out` (owned: st_strlist_free it, or
+ * move it into a detection with st_field_strlist). */
+void st_list_copy(const st_list *list, st_strlist *out);
+
+/* One argument: its name and its value, by kind (ST_VALUE_*). */
+typedef struct st_arg_view {
+    st_string name;
+    uint8_t kind;
+    union {
+        st_string str;
+        int64_t int_;
+        uint64_t uint;
+        bool boolean;
+        struct {
+            const uint8_t *ptr;
+            size_t len;
+        } bytes;
+        st_list str_list;
+    } val;
+} st_arg_view;
+
+/* Argument `name` (the first one when the name is repeated, as the host
+ * does); false when absent or malformed. */
+bool st_arg(const st_event *ev, const char *name, st_arg_view *out);
+/* The arguments in the producer's order: st_arg_at(ev, i, &a) for i below
+ * st_arg_count(ev); false for a malformed entry, which is to be skipped. */
+size_t st_arg_count(const st_event *ev);
+bool st_arg_at(const st_event *ev, size_t i, st_arg_view *out);
+/* A string argument (a view); false when absent or not a string. */
+bool st_arg_str(const st_event *ev, const char *name, st_string *out);
 /* An integer argument of either signedness that fits the output type. */
 bool st_arg_uint(const st_event *ev, const char *name, uint64_t *out);
 bool st_arg_int(const st_event *ev, const char *name, int64_t *out);
 bool st_arg_bool(const st_event *ev, const char *name, bool *out);
-/* A string-list argument such as argv (borrowed); NULL when absent or of
- * another type. Elements through st_strlist_get. */
-const st_strlist *st_arg_list(const st_event *ev, const char *name);
-/* A bytes argument (borrowed). */
+/* A string-list argument such as argv; false when absent or of another
+ * type. Elements through st_list_get. */
+bool st_arg_list(const st_event *ev, const char *name, st_list *out);
+/* A bytes argument (a view into the batch). */
 bool st_arg_bytes(const st_event *ev, const char *name, const uint8_t **data, size_t *len);
+
+/* Reading a batch by hand, e.g. in a native unit test of a detector:
+ * sandtrap.c does this for every batch the host passes in. */
+typedef struct st_batch {
+    const uint8_t *bytes;
+    size_t len;
+    size_t count; /* number of events */
+} st_batch;
+
+st_batch st_batch_view(const uint8_t *bytes, size_t len);
+/* Event i; an empty event (every field 0 or "") when its bounds are
+ * malformed or i is past the end. */
+st_event st_batch_event(const st_batch *batch, size_t i);
 
 /* ----------------------------------------------------------- description */
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Tests the C SDK natively under AddressSanitizer/UBSan: tests/native_test.c
 # drives the export functions as the generated glue does and checks both
-# results and memory ownership (leaks, double frees, use after free).
+# results and memory ownership (leaks, double frees, use after free), decodes
+# the event-encoding conformance vectors (guest-sdk/wire/testdata/, found
+# from the test source's absolute path) and reads malformed batches.
 # Needs a native C compiler with ASan (Debian: gcc); set CC to choose one.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

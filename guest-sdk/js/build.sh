@@ -57,12 +57,15 @@ jco="${SANDTRAP_GUEST_TOOLS:-$root/target/guest-tools}/js/node_modules/.bin/jco"
 
 name="$(basename "$out" .wasm)"
 scratch="${SANDTRAP_JS_SCRATCH:-$root/target/guest-build/js/$name}"
-mkdir -p "$scratch/tmp"
+mkdir -p "$scratch/tmp" "$scratch/cwd"
 tmp_out="$scratch/$name.wasm"
 rm -f "$tmp_out"
 
-# jco and the engines put their temporary files under TMPDIR.
-if ! TMPDIR="$scratch/tmp" "$jco" componentize "$entry" \
+# jco and the engines put their temporary files under TMPDIR. componentize-js
+# (StarlingMonkey) cannot find its own sources when the directory it runs
+# from contains TMPDIR, which jco's default (the entry's directory) does
+# for an entry at the repository root: it runs from an empty sibling.
+if ! TMPDIR="$scratch/tmp" "$jco" componentize "$entry" --cwd "$scratch/cwd" \
         --wit "$root/wit" --world-name detector \
         --bundle --bundle-config "$here/rolldown.config.mjs" \
         "${engine_args[@]}" -o "$tmp_out" >"$scratch/jco.log" 2>&1; then

@@ -1,9 +1,10 @@
 // The JavaScript SDK for sandtrap detectors: typed event access, builders
 // for the description and detections, the host's stores with typed errors,
 // and `exportDetector`, which turns four plain functions into the `guest`
-// export of the contract `sandtrap:detector@0.1.0` (wit/).
+// export of the contract `sandtrap:detector@0.2.0` (wit/).
 //
-// Detectors import it as "sandtrap"; guest-sdk/js/build.sh bundles it in.
+// Detectors import it as "sandtrap"; guest-sdk/js/build.sh bundles it in
+// (with wire.js, which reads the flat event batch).
 //
 //   import { exportDetector, select, detection } from "sandtrap";
 //   export const guest = exportDetector({
@@ -16,24 +17,27 @@
 // Two engines run this code and they lift WIT values differently (README,
 // "Engines"): StarlingMonkey gives every u64/s64 as a BigInt, QuickJS as a
 // double (exact only up to 2^53, and u64 values from 2^63 up arrive
-// negative). Everything here accepts both and hands the engine the form it
-// takes, because a value of the wrong shape does not raise a JS exception at
-// the boundary: it traps the instance. For the same reason every value that
-// crosses into the host is checked first, so bad input becomes an error
-// result and never a fault.
+// negative). Events are not lifted by the engine: they arrive as one byte
+// buffer that this SDK reads itself, exactly, under both. Store arguments
+// and results still cross as WIT values: everything here accepts both forms
+// and hands the engine the form it takes, because a value of the wrong
+// shape does not raise a JS exception at the boundary: it traps the
+// instance. For the same reason every value that crosses into the host is
+// checked first, so bad input becomes an error result and never a fault.
 
-import * as host from "sandtrap:detector/host@0.1.0";
-import * as registryApi from "sandtrap:detector/registry@0.1.0";
-import * as processesApi from "sandtrap:detector/processes@0.1.0";
-import * as containersApi from "sandtrap:detector/containers@0.1.0";
-import * as systemApi from "sandtrap:detector/system@0.1.0";
-import * as syscallsApi from "sandtrap:detector/syscalls@0.1.0";
-import * as symbolsApi from "sandtrap:detector/kernel-symbols@0.1.0";
-import * as dnsApi from "sandtrap:detector/dns@0.1.0";
-import * as reputationApi from "sandtrap:detector/ip-reputation@0.1.0";
+import * as host from "sandtrap:detector/host@0.2.0";
+import * as registryApi from "sandtrap:detector/registry@0.2.0";
+import * as processesApi from "sandtrap:detector/processes@0.2.0";
+import * as containersApi from "sandtrap:detector/containers@0.2.0";
+import * as systemApi from "sandtrap:detector/system@0.2.0";
+import * as syscallsApi from "sandtrap:detector/syscalls@0.2.0";
+import * as symbolsApi from "sandtrap:detector/kernel-symbols@0.2.0";
+import * as dnsApi from "sandtrap:detector/dns@0.2.0";
+import * as reputationApi from "sandtrap:detector/ip-reputation@0.2.0";
+import { ARG_LEN, AT, HEADER_LEN, KINDS, EventReader, asBytes, eventBounds, nameKey } from "./wire.js";
 
 /** The contract version this SDK builds against. */
-export const CONTRACT_VERSION = "0.1.0";
+export const CONTRACT_VERSION = "0.2.0";
 
 /** Severities of a finding, lowest first. */
 export const SEVERITIES = Object.freeze(["info", "low", "medium", "high", "critical"]);
@@ -199,115 +203,272 @@ export function fromValue(value) {
 // ---------------------------------------------------------------------------
 // Events
 
+// Kind bytes of the argument table (wire.js KINDS).
+const STR = 0;
+const INT = 1;
+const UINT = 2;
+const BOOLEAN = 3;
+const BYTES = 4;
+const STR_LIST = 5;
+
 /**
- * An event as the detector sees it. `raw` is the WIT record (camelCase
- * keys, `args` a list of `{ name, value }`); the accessors return plain
- * values, or undefined when the argument is absent or of another type.
+ * The process context of an event, read from the batch on access. The
+ * fields are those of the former WIT process-context record; 64-bit ones
+ * are Numbers below 2^53 and exact BigInts from there up.
+ */
+export class Process {
+  constructor(reader) {
+    this._r = reader;
+  }
+  /** The 64-bit entity id (unique for the host's lifetime; usually beyond 2^53, so a BigInt). */
+  get entityId() {
+    return this._r.int64(AT.ENTITY_ID, false) ?? 0;
+  }
+  get parentEntityId() {
+    return this._r.int64(AT.PARENT_ENTITY_ID, false) ?? 0;
+  }
+  /** Start in clock ticks since boot. */
+  get startTicks() {
+    return this._r.int64(AT.START_TICKS, false) ?? 0;
+  }
+  get cgroupId() {
+    return this._r.int64(AT.CGROUP_ID, false) ?? 0;
+  }
+  get pid() {
+    return this._r.u32(AT.PID) ?? 0;
+  }
+  get tid() {
+    return this._r.u32(AT.TID) ?? 0;
+  }
+  get ppid() {
+    return this._r.u32(AT.PPID) ?? 0;
+  }
+  get uid() {
+    return this._r.u32(AT.UID) ?? 0;
+  }
+  get gid() {
+    return this._r.u32(AT.GID) ?? 0;
+  }
+  get comm() {
+    return this._r.str(AT.COMM) ?? "";
+  }
+  get exe() {
+    return this._r.str(AT.EXE) ?? "";
+  }
+  /** Empty when the process is not in a container. */
+  get containerId() {
+    return this._r.str(AT.CONTAINER_ID) ?? "";
+  }
+  /** Every field at once (for logging: `console.log(ev.process)`). */
+  toJSON() {
+    const o = {};
+    for (const k of PROCESS_FIELDS) o[k] = this[k];
+    return o;
+  }
+}
+
+const PROCESS_FIELDS = [
+  "entityId", "parentEntityId", "pid", "tid", "ppid", "startTicks",
+  "comm", "exe", "uid", "gid", "cgroupId", "containerId",
+];
+
+/**
+ * One event of a batch, read in place: each accessor decodes its field
+ * from the batch's bytes when called, so a field the detector never reads
+ * costs nothing (and one read twice is decoded twice: keep it in a
+ * variable). Argument accessors return plain values, or undefined when
+ * the argument is absent, of another type, or malformed. When two
+ * arguments share a name, the first one is the argument.
  */
 export class Event {
-  constructor(raw) {
-    this.raw = raw;
-    this._args = undefined;
+  /** Made by the SDK from a batch (see `readBatch`), not by detectors. */
+  constructor(reader) {
+    this._r = reader;
+    this._process = undefined;
   }
 
   /** Tracee-style event name, e.g. `security_socket_connect`. */
   get name() {
-    return this.raw.name;
+    return this._r.str(AT.NAME) ?? "";
   }
-  /** Position in the host's stream (Number, or BigInt beyond 2^53). */
+  /** Position in the host's stream (Number, or BigInt from 2^53). */
   get seq() {
-    return lift64(this.raw.seq, true);
+    return this._r.int64(AT.SEQ, false) ?? 0;
   }
-  /** Nanoseconds since the Unix epoch (exact as BigInt under StarlingMonkey). */
+  /** Nanoseconds since the Unix epoch (a BigInt for any current date: it is beyond 2^53). */
   get timestamp() {
-    return this.raw.timestamp;
+    return this._r.int64(AT.TIMESTAMP, false) ?? 0;
   }
-  /** The WIT process-context: entityId, parentEntityId, pid, tid, ppid, startTicks, comm, exe, uid, gid, cgroupId, containerId. */
+  /** The process the event came from (`Process`). */
   get process() {
-    return this.raw.process;
+    if (this._process === undefined) this._process = new Process(this._r);
+    return this._process;
   }
+  // The shortcuts read the batch directly rather than through `process`:
+  // they are the most used fields, and each call costs in an interpreter.
   get comm() {
-    return this.raw.process.comm;
+    return this._r.str(AT.COMM) ?? "";
   }
   get exe() {
-    return this.raw.process.exe;
+    return this._r.str(AT.EXE) ?? "";
   }
   get pid() {
-    return this.raw.process.pid;
+    return this._r.u32(AT.PID) ?? 0;
   }
   get uid() {
-    return this.raw.process.uid;
+    return this._r.u32(AT.UID) ?? 0;
   }
   /** Empty when the process is not in a container. */
   get containerId() {
-    return this.raw.process.containerId;
+    return this._r.str(AT.CONTAINER_ID) ?? "";
   }
-  /** The process's entity id in the form the process store takes it (see `stores.processes`). */
+  /** The process's entity id (see `Process.entityId` and `stores.processes`). */
   get entityId() {
-    return this.raw.process.entityId;
+    return this._r.int64(AT.ENTITY_ID, false) ?? 0;
+  }
+  /** The event's encoded bytes (docs/event-encoding.md), a view into the batch. */
+  get encoded() {
+    const r = this._r;
+    return r.b.subarray(r.base, r.base + r.len);
   }
 
-  _find(name) {
-    if (this._args === undefined) {
-      this._args = new Map();
-      for (const field of this.raw.args ?? []) {
-        // The host refuses duplicate names; the first wins should one slip through.
-        if (!this._args.has(field.name)) this._args.set(field.name, field.value);
+  // The table entry of the first argument named `name`, or -1. Names are
+  // compared as bytes, so a lookup decodes nothing but the value it returns.
+  _entry(name) {
+    if (typeof name !== "string") return -1;
+    const key = nameKey(name);
+    return key === null ? -1 : this._r.findArg(key);
+  }
+  // The value of argument `name` when its kind byte is `kind`.
+  _typed(name, kind) {
+    const e = this._entry(name);
+    return e >= 0 && this._r.kindByte(e) === kind ? this._r.value(e) : undefined;
+  }
+  // The value of the entry at `e` in plain form (see `arg`).
+  _plain(e) {
+    const r = this._r;
+    const v = r.value(e);
+    if (v === undefined) return undefined;
+    switch (r.kindByte(e)) {
+      case BYTES:
+        return v.slice();
+      case STR_LIST: {
+        const out = new Array(v.count);
+        for (let i = 0; i < v.count; i++) out[i] = r.listItem(v, i);
+        return out;
       }
+      default:
+        return v;
     }
-    return this._args.get(name);
   }
 
-  /** Names of the arguments, in event order. */
-  argNames() {
-    return (this.raw.args ?? []).map((f) => f.name);
-  }
-  /** True when argument `name` is present, whatever its type. */
+  /** True when argument `name` is present and well-formed, whatever its type. */
   has(name) {
-    return this._find(name) !== undefined;
+    const e = this._entry(name);
+    return e >= 0 && this._r.value(e) !== undefined;
   }
-  /** The plain value of argument `name` (see `fromValue`). */
+  /** The kind of argument `name`: `str`, `int`, `uint`, `boolean`, `bytes` or `str-list`. */
+  kind(name) {
+    const e = this._entry(name);
+    return e >= 0 && this._r.value(e) !== undefined ? KINDS[this._r.kindByte(e)] : undefined;
+  }
+  /**
+   * The plain value of argument `name`: a string, a Number (a BigInt from
+   * 2^53 up), a boolean, a Uint8Array (a copy) or a string array.
+   */
   arg(name) {
-    return fromValue(this._find(name));
+    const e = this._entry(name);
+    return e < 0 ? undefined : this._plain(e);
   }
   /** A string argument. */
   str(name) {
-    const v = this._find(name);
-    return v?.tag === "str" ? v.val : undefined;
+    return this._typed(name, STR);
   }
-  /** An integer argument of either sign as a Number, when exact (|v| ≤ 2^53). */
+  /** An integer argument of either sign as a Number, when |v| < 2^53 (else see `bigint`). */
   int(name) {
-    const v = this.arg(name);
-    return typeof v === "number" && this._isInt(name) ? v : undefined;
+    const e = this._entry(name);
+    if (e < 0) return undefined;
+    const k = this._r.kindByte(e);
+    if (k !== INT && k !== UINT) return undefined;
+    const v = this._r.int64(e + 16, k === INT);
+    return typeof v === "number" ? v : undefined;
   }
   /** An integer argument of either sign as an exact BigInt. */
   bigint(name) {
-    const v = this.arg(name);
-    return this._isInt(name) && v !== undefined ? BigInt(v) : undefined;
-  }
-  _isInt(name) {
-    const tag = this._find(name)?.tag;
-    return tag === "int" || tag === "uint";
+    const e = this._entry(name);
+    if (e < 0) return undefined;
+    const k = this._r.kindByte(e);
+    return k === INT || k === UINT ? this._r.big64(e + 16, k === INT) : undefined;
   }
   /** A boolean argument. */
   bool(name) {
-    const v = this._find(name);
-    return v?.tag === "boolean" ? v.val : undefined;
+    return this._typed(name, BOOLEAN);
   }
-  /** A bytes argument, as a Uint8Array. */
+  /** A bytes argument, as a Uint8Array of its own (not a view into the batch). */
   bytes(name) {
-    return this._find(name)?.tag === "bytes" ? this.arg(name) : undefined;
+    return this._typed(name, BYTES)?.slice();
   }
-  /** A string-list argument (e.g. `argv`). */
+  /** A string-list argument (e.g. `argv`); an element that is not UTF-8 reads as "". */
   list(name) {
-    const v = this._find(name);
-    return v?.tag === "str-list" ? v.val : undefined;
+    const e = this._entry(name);
+    return e >= 0 && this._r.kindByte(e) === STR_LIST ? this._plain(e) : undefined;
+  }
+
+  /**
+   * Every well-formed argument in the producer's order, duplicates
+   * included: `[{ name, kind, value }]` with `value` as `arg()` gives it.
+   * Decodes everything; the accessors above are the cheap way.
+   */
+  args() {
+    const r = this._r;
+    const out = [];
+    const n = r.argCount();
+    for (let i = 0; i < n; i++) {
+      const e = HEADER_LEN + i * ARG_LEN;
+      const name = r.str(e);
+      const kind = KINDS[r.kindByte(e)];
+      if (name === undefined || kind === undefined) continue;
+      const value = this._plain(e);
+      if (value !== undefined) out.push({ name, kind, value });
+    }
+    return out;
+  }
+  /** Names of the well-formed arguments, in event order. */
+  argNames() {
+    return this.args().map((a) => a.name);
+  }
+  /** Every field at once (for logging: `console.log(ev)`). */
+  toJSON() {
+    return { seq: this.seq, timestamp: this.timestamp, name: this.name, process: this.process.toJSON(), args: this.args() };
   }
 }
 
-/** `arg(ev, name)`: the plain value of an argument of an Event or a raw WIT event. */
+/** `arg(ev, name)`: the plain value of an argument of an Event. */
 export function arg(ev, name) {
-  return (ev instanceof Event ? ev : new Event(ev)).arg(name);
+  return ev instanceof Event ? ev.arg(name) : undefined;
+}
+
+/**
+ * The events of an encoded batch (docs/event-encoding.md), as the
+ * `on-events` export receives it: a Uint8Array (or any ArrayBuffer view,
+ * an ArrayBuffer, an array of byte values). Never throws: a malformed
+ * batch gives fewer or emptier events.
+ */
+export function readBatch(events) {
+  const { bytes, dv, bounds } = frame(events);
+  const out = new Array(bounds.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = new Event(new EventReader(bytes, dv, bounds[2 * i], bounds[2 * i + 1]));
+  return out;
+}
+
+// The batch's bytes, a DataView over them and each event's [start, end).
+function frame(events) {
+  const bytes = asBytes(events);
+  return {
+    bytes,
+    dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    bounds: eventBounds(bytes),
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -486,15 +647,22 @@ export function detection(fields = {}, options = {}) {
   return d;
 }
 
-function toDetections(out) {
-  if (out === undefined || out === null) return [];
+// Appends what `onEvent` returned for event `index` to the batch output.
+// Every detection is checked before any is kept, so a result with one bad
+// entry becomes that event's error, not half a result.
+function addDetections(detections, index, out) {
+  if (out === undefined || out === null) return;
+  if (out instanceof Detection) {
+    detections.push({ index, detection: { fields: out.fields, severity: out.severity ?? null } });
+    return;
+  }
   const list = Array.isArray(out) ? out : [out];
-  return list.map((d, i) => {
-    if (!(d instanceof Detection)) {
-      throw new TypeError(`onEvent result [${i}] is ${describeValue(d)}; return detection(…) values`);
+  for (let i = 0; i < list.length; i++) {
+    if (!(list[i] instanceof Detection)) {
+      throw new TypeError(`onEvent result [${i}] is ${describeValue(list[i])}; return detection(…) values`);
     }
-    return { fields: d.fields, severity: d.severity ?? null };
-  });
+  }
+  for (const d of list) detections.push({ index, detection: { fields: d.fields, severity: d.severity ?? null } });
 }
 
 // ---------------------------------------------------------------------------
@@ -849,7 +1017,9 @@ function errorMessage(e) {
  *   the event's error result, which the host counts and logs: not a fault.
  * - `close(state)` (optional) runs once before the instance is dropped.
  *
- * `on-batch` is provided: events in order, each error kept with its index.
+ * The export's `onEvents(bytes)` (WIT `on-events`) calls `onEvent` for each
+ * event of the batch in order and keeps each detection and error with the
+ * event's index, so one failing event loses none of the others.
  */
 export function exportDetector(spec) {
   if (spec === null || typeof spec !== "object") throw new TypeError("exportDetector needs an object");
@@ -860,11 +1030,6 @@ export function exportDetector(spec) {
   const needsInit = typeof spec.init === "function";
   let state;
   let ready = !needsInit;
-
-  const handle = (raw) => {
-    if (!ready) throw new Error("detector called before init");
-    return toDetections(spec.onEvent(new Event(raw), state));
-  };
 
   // Errors leave as strings: an Error object thrown across the boundary
   // traps under StarlingMonkey instead of becoming the `err` case.
@@ -886,23 +1051,29 @@ export function exportDetector(spec) {
         throw errorMessage(e);
       }
     },
-    onEvent(event) {
-      try {
-        return handle(event);
-      } catch (e) {
-        throw errorMessage(e);
-      }
-    },
-    onBatch(events) {
+    // on-events has no error case: whatever happens in here must end up
+    // in the output, or the instance traps and every event of the batch
+    // is lost with it.
+    onEvents(events) {
       const detections = [];
       const errors = [];
-      events.forEach((event, index) => {
-        try {
-          for (const d of handle(event)) detections.push({ index, detection: d });
-        } catch (e) {
-          errors.push({ index, message: errorMessage(e) });
+      try {
+        const { bytes, dv, bounds } = frame(events);
+        const count = bounds.length >> 1;
+        for (let index = 0; index < count; index++) {
+          try {
+            if (!ready) throw new Error("detector called before init");
+            const ev = new Event(new EventReader(bytes, dv, bounds[2 * index], bounds[2 * index + 1]));
+            addDetections(detections, index, spec.onEvent(ev, state));
+          } catch (e) {
+            errors.push({ index, message: errorMessage(e) });
+          }
         }
-      });
+      } catch (e) {
+        // Not reachable from the input (the reader never throws), but an
+        // engine failure such as running out of memory must not trap.
+        write("error", `on-events failed: ${errorMessage(e)}`);
+      }
       return { detections, errors };
     },
     close() {

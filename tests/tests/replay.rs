@@ -175,16 +175,19 @@ fn broken_components_are_refused_one_by_one_and_the_rest_runs() {
     .unwrap();
     std::fs::write(d.join("b_garbage.wasm"), b"\0asm\x01\0\0\0garbage").unwrap();
     std::fs::write(d.join("c_text.wasm"), b"hello").unwrap();
-    let future = wat::parse_str(
-        r#"(component
-            (core module $m (func (export "f")))
-            (core instance $i (instantiate $m))
-            (func $f (canon lift (core func $i "f")))
-            (instance $g (export "describe" (func $f)))
-            (export "sandtrap:detector/guest@0.2.0" (instance $g)))"#,
-    )
-    .unwrap();
-    std::fs::write(d.join("d_future.wasm"), future).unwrap();
+    // Components built for the next contract and for the previous one.
+    for (file, version) in [("d_future.wasm", "0.3.0"), ("d_past.wasm", "0.1.0")] {
+        let component = wat::parse_str(format!(
+            r#"(component
+                (core module $m (func (export "f")))
+                (core instance $i (instantiate $m))
+                (func $f (canon lift (core func $i "f")))
+                (instance $g (export "describe" (func $f)))
+                (export "sandtrap:detector/guest@{version}" (instance $g)))"#
+        ))
+        .unwrap();
+        std::fs::write(d.join(file), component).unwrap();
+    }
     std::fs::copy(misbehave(), d.join("e_misbehave.wasm")).unwrap();
     let config = d.join("c.toml");
     std::fs::write(
@@ -209,7 +212,7 @@ fn broken_components_are_refused_one_by_one_and_the_rest_runs() {
         .lines()
         .filter(|l| l.starts_with("sandtrap: "))
         .collect();
-    assert_eq!(lines.len(), 4, "one line per refused component: {err}");
+    assert_eq!(lines.len(), 5, "one line per refused component: {err}");
     assert!(
         lines[0].contains("b_garbage.wasm: not a valid WebAssembly component"),
         "{err}"
@@ -219,12 +222,16 @@ fn broken_components_are_refused_one_by_one_and_the_rest_runs() {
         "{err}"
     );
     assert!(
-        lines[2].contains("d_future.wasm: built against contract sandtrap:detector@0.2.0, but this host serves sandtrap:detector@0.1.0"),
+        lines[2].contains("d_future.wasm: built against contract sandtrap:detector@0.3.0, but this host serves sandtrap:detector@0.2.0"),
         "{err}"
     );
     assert!(
-        lines[3].contains("detector misbehave")
-            && lines[3].contains("init failed: refusing to start"),
+        lines[3].contains("d_past.wasm: built against contract sandtrap:detector@0.1.0, but this host serves sandtrap:detector@0.2.0"),
+        "{err}"
+    );
+    assert!(
+        lines[4].contains("detector misbehave")
+            && lines[4].contains("init failed: refusing to start"),
         "{err}"
     );
     assert_eq!(summary(&findings(&out)), [("fileless-exec".to_owned(), 1)]);
@@ -243,7 +250,7 @@ fn inspect_shows_contract_description_and_imports() {
         String::from_utf8_lossy(&out.stderr)
     );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["contract"], "sandtrap:detector@0.1.0");
+    assert_eq!(doc["contract"], "sandtrap:detector@0.2.0");
     assert_eq!(doc["describe"]["id"], "denied-connect");
     assert_eq!(doc["describe"]["finding"]["mitre_technique"], "T1071");
     let imports: Vec<&str> = doc["imports"]
@@ -253,7 +260,7 @@ fn inspect_shows_contract_description_and_imports() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert!(
-        imports.contains(&"sandtrap:detector/ip-reputation@0.1.0"),
+        imports.contains(&"sandtrap:detector/ip-reputation@0.2.0"),
         "{imports:?}"
     );
     assert!(doc["size"].as_u64().unwrap() > 1000);

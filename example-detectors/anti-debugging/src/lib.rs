@@ -53,22 +53,20 @@ impl Detector for AntiDebugging {
         }
         // [0] is the process itself, [1] its parent; an unknown parent is
         // not a debugger.
-        let chain = stores::get_ancestry(ev.process.entity_id, 2).unwrap_or_default();
+        let chain = stores::get_ancestry(ev.process().entity_id(), 2).unwrap_or_default();
         let parent = chain.get(1);
         // Live syscall events carry no executable; the process tree does.
-        let exe = chain
-            .first()
-            .map_or(ev.process.exe.as_str(), |p| p.exe.as_str());
+        let exe = chain.first().map_or(ev.process().exe(), |p| p.exe.as_str());
         if parent.is_some_and(|p| DEBUGGERS.iter().any(|d| p.is(d))) {
             return Ok(vec![]);
         }
         Ok(vec![
             Detection::new()
                 .field("request", "PTRACE_TRACEME")
-                .field("comm", ev.process.comm.as_str())
+                .field("comm", ev.process().comm())
                 .field("exe", exe)
                 .field("parent", parent.map_or("", |p| p.name.as_str()))
-                .field("parent_pid", ev.process.ppid),
+                .field("parent_pid", ev.process().ppid()),
         ])
     }
 }

@@ -73,7 +73,7 @@ impl Detector for CodeInjection {
 
     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
         let mut pathname = None;
-        let (method, target) = match ev.name.as_str() {
+        let (method, target) = match ev.name() {
             "process_vm_writev" => ("process_vm_writev", ev.arg_i64("pid")),
             "ptrace" => match ev.arg_i64("request") {
                 Some(PTRACE_POKETEXT) => ("ptrace_poketext", ev.arg_i64("pid")),
@@ -91,11 +91,11 @@ impl Detector for CodeInjection {
             }
             _ => return Ok(vec![]),
         };
-        let own = [i64::from(ev.process.pid), i64::from(ev.process.tid)];
+        let own = [i64::from(ev.process().pid()), i64::from(ev.process().tid())];
         let Some(target) = target.filter(|t| *t > 0 && !own.contains(t)) else {
             return Ok(vec![]); // the caller's own memory, or no target
         };
-        let writer = stores::get_process(ev.process.entity_id).ok();
+        let writer = stores::get_process(ev.process().entity_id()).ok();
         if writer
             .as_ref()
             .is_some_and(|p| self.allow.iter().any(|a| p.is(a)))
@@ -104,14 +104,14 @@ impl Detector for CodeInjection {
         }
         let exe = writer
             .as_ref()
-            .map_or(ev.process.exe.as_str(), |p| p.exe.as_str());
+            .map_or(ev.process().exe(), |p| p.exe.as_str());
         let mut det = Detection::new()
             .field("method", method)
             .field("target_pid", target)
             .field(
                 "writer",
                 if exe.is_empty() {
-                    ev.process.comm.as_str()
+                    ev.process().comm()
                 } else {
                     exe
                 },

@@ -80,11 +80,11 @@ impl Detector for ReleaseAgent {
     }
 
     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
-        if ev.process.container_id.is_empty() {
+        if ev.process().container_id().is_empty() {
             return Ok(vec![]);
         }
         let flags = ev.arg_u64("flags").unwrap_or(0);
-        let (method, path, severity) = match ev.name.as_str() {
+        let (method, path, severity) = match ev.name() {
             "mount" if ev.arg_str("fstype") == Some("cgroup") => (
                 "cgroup_v1_mount",
                 ev.arg_str("target").unwrap_or(""),

@@ -1,5 +1,5 @@
 """Host-side unit tests of the cryptominer rule (CPython, stub bindings):
-  guest-sdk/python/unittest.sh example-detectors/cryptominer
+  guest-sdk/python/unittest.sh example-detectors/cryptominer/tests
 The YAML scenarios run the same cases against the real component."""
 
 import unittest

@@ -79,11 +79,11 @@ impl Detector for DockerSocketAccess {
     }
 
     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
-        let id = ev.process.container_id.as_str();
+        let id = ev.process().container_id();
         if id.is_empty() {
             return Ok(vec![]);
         }
-        let (access, path) = match ev.name.as_str() {
+        let (access, path) = match ev.name() {
             "security_socket_connect" if ev.arg_str("family") == Some("AF_UNIX") => {
                 ("connect", ev.arg_str("remote_addr"))
             }

@@ -62,11 +62,11 @@ impl Detector for DroppedExecutableRun {
     }
 
     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
-        let pathname = ev.arg_str("pathname").unwrap_or(&ev.process.exe);
+        let pathname = ev.arg_str("pathname").unwrap_or(ev.process().exe());
         if !TEMP_DIRS.iter().any(|d| pathname.starts_with(d)) {
             return Ok(vec![]);
         }
-        let chain = match stores::get_ancestry(ev.process.entity_id, MAX_DEPTH) {
+        let chain = match stores::get_ancestry(ev.process().entity_id(), MAX_DEPTH) {
             Ok(chain) => chain,
             Err(StoreError::NotFound) => return Ok(vec![]),
             Err(e) => return Err(format!("process store: {e:?}")),
@@ -79,10 +79,7 @@ impl Detector for DroppedExecutableRun {
         if !is_interpreter(parent) && fetched_by.is_none() {
             return Ok(vec![]);
         }
-        let argv = ev
-            .arg_list("argv")
-            .map(<[String]>::to_vec)
-            .unwrap_or_default();
+        let argv = ev.arg_list("argv").map(|l| l.to_vec()).unwrap_or_default();
         let ancestry: Vec<String> = chain
             .iter()
             .skip(1)

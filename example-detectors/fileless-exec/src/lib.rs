@@ -37,11 +37,11 @@ impl Detector for FilelessExec {
     }
 
     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
-        let pathname = ev.arg_str("pathname").unwrap_or(&ev.process.exe);
+        let pathname = ev.arg_str("pathname").unwrap_or(ev.process().exe());
         if !MEMORY_PREFIXES.iter().any(|p| pathname.starts_with(p)) {
             return Ok(vec![]);
         }
-        let ancestry = match stores::get_ancestry(ev.process.entity_id, 6) {
+        let ancestry = match stores::get_ancestry(ev.process().entity_id(), 6) {
             Ok(chain) => chain
                 .iter()
                 .skip(1)
@@ -50,10 +50,7 @@ impl Detector for FilelessExec {
             Err(StoreError::NotFound) => Vec::new(),
             Err(e) => return Err(format!("process store: {e:?}")),
         };
-        let argv = ev
-            .arg_list("argv")
-            .map(<[String]>::to_vec)
-            .unwrap_or_default();
+        let argv = ev.arg_list("argv").map(|l| l.to_vec()).unwrap_or_default();
         Ok(vec![
             Detection::new()
                 .field("pathname", pathname)

@@ -63,7 +63,7 @@ impl Detector for HookedSyscallTable {
         let Some(list) = ev.arg_list("addresses") else {
             return Ok(vec![]);
         };
-        let entries: Vec<(i32, u64)> = list.iter().filter_map(|e| parse(e)).collect();
+        let entries: Vec<(i32, u64)> = list.iter().filter_map(parse).collect();
         let malformed = (list.len() - entries.len()) as u64;
         let addrs: Vec<u64> = entries.iter().map(|(_, a)| *a).collect();
         let mut symbols: HashMap<u64, Vec<SymbolInfo>> = HashMap::new();

@@ -140,7 +140,7 @@ impl Detector for Feed {
             ReputationStatus::Blacklisted,
             self.severity,
             &tags,
-            ev.timestamp,
+            ev.timestamp(),
         );
         self.writer
             .write_batch("dns", &list)

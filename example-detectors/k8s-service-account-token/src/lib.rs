@@ -62,20 +62,20 @@ impl Detector for ServiceAccountToken {
 
     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
         let path = ev.arg_str("pathname").unwrap_or("");
-        if ev.process.container_id.is_empty()
+        if ev.process().container_id().is_empty()
             || !path.contains(TOKEN_DIR)
             || !path.ends_with("/token")
         {
             return Ok(vec![]);
         }
-        let reader = stores::get_process(ev.process.entity_id).ok();
+        let reader = stores::get_process(ev.process().entity_id()).ok();
         // The tree's name is the executable's basename, or `comm` when the
         // process was first seen in a syscall; `comm` itself is cut short.
         let allowed = self.allow.iter().any(|a| {
             let short = a.get(..COMM_LEN).unwrap_or(a);
             match &reader {
                 Some(p) => p.is(a) || p.name == short,
-                None => ev.process.comm == short,
+                None => ev.process().comm() == short,
             }
         });
         if allowed {
@@ -88,12 +88,12 @@ impl Detector for ServiceAccountToken {
                 .field(
                     "reader",
                     if exe.is_empty() {
-                        ev.process.comm.as_str()
+                        ev.process().comm()
                     } else {
                         exe
                     },
                 )
-                .field("comm", ev.process.comm.as_str()),
+                .field("comm", ev.process().comm()),
         ])
     }
 }

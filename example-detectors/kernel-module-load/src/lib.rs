@@ -56,12 +56,12 @@ impl Detector for KernelModuleLoad {
     }
 
     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
-        let forced = match ev.name.as_str() {
+        let forced = match ev.name() {
             "init_module" => false,
             "finit_module" => ev.arg_u64("flags").unwrap_or(0) & FORCE_FLAGS != 0,
             _ => return Ok(vec![]),
         };
-        let chain = match stores::get_ancestry(ev.process.entity_id, 6) {
+        let chain = match stores::get_ancestry(ev.process().entity_id(), 6) {
             Ok(chain) => chain,
             Err(StoreError::NotFound) => Vec::new(),
             Err(e) => return Err(format!("process store: {e:?}")),
@@ -70,13 +70,10 @@ impl Detector for KernelModuleLoad {
         // live syscall events carry none.
         let (loader, known_loader) = match chain.first() {
             Some(p) => (p.exe.as_str(), LOADERS.iter().any(|l| p.is(l))),
-            None => (
-                ev.process.exe.as_str(),
-                LOADERS.contains(&ev.process.comm.as_str()),
-            ),
+            None => (ev.process().exe(), LOADERS.contains(&ev.process().comm())),
         };
         let loader = if loader.is_empty() {
-            ev.process.comm.as_str()
+            ev.process().comm()
         } else {
             loader
         };
@@ -85,7 +82,7 @@ impl Detector for KernelModuleLoad {
             .skip(1)
             .map(|p| format!("{}({})", p.name, p.pid))
             .collect();
-        let severity = if !ev.process.container_id.is_empty() {
+        let severity = if !ev.process().container_id().is_empty() {
             Severity::Critical
         } else if forced || !known_loader {
             Severity::High
@@ -94,7 +91,7 @@ impl Detector for KernelModuleLoad {
         };
         Ok(vec![
             Detection::new()
-                .field("syscall", ev.name.as_str())
+                .field("syscall", ev.name())
                 .field("loader", loader)
                 .field("known_loader", known_loader)
                 .field("forced", forced)

@@ -53,11 +53,11 @@ impl Detector for LdPreload {
             return Ok(vec![]);
         }
         // Live syscall events carry no executable; the process tree does.
-        let exe = stores::get_process(ev.process.entity_id)
+        let exe = stores::get_process(ev.process().entity_id())
             .map(|p| p.exe)
-            .unwrap_or_else(|_| ev.process.exe.clone());
+            .unwrap_or_else(|_| ev.process().exe().to_owned());
         let writer = if exe.is_empty() {
-            ev.process.comm.clone()
+            ev.process().comm().to_owned()
         } else {
             exe
         };

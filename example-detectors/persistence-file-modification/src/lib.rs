@@ -127,10 +127,10 @@ impl Detector for PersistenceFiles {
             return Ok(vec![]);
         };
         // [0] is the writer; a maintainer script runs a few levels below dpkg.
-        let chain = stores::get_ancestry(ev.process.entity_id, 5).unwrap_or_default();
+        let chain = stores::get_ancestry(ev.process().entity_id(), 5).unwrap_or_default();
         let writer = match chain.first() {
             Some(p) if !p.exe.is_empty() => p.exe.as_str(),
-            _ => ev.process.comm.as_str(),
+            _ => ev.process().comm(),
         };
         let manager = chain
             .iter()

@@ -42,7 +42,7 @@ struct ReverseShell {
 }
 
 /// Interactive: every argument after the name is an option, none is `-c`.
-fn interactive(argv: &[String]) -> bool {
+fn interactive(argv: StrList<'_>) -> bool {
     argv.iter()
         .skip(1)
         .all(|a| a.starts_with("--") || (a.starts_with('-') && a.len() > 1 && !a.contains('c')))
@@ -96,8 +96,8 @@ impl Detector for ReverseShell {
     }
 
     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
-        let now = ev.timestamp;
-        if ev.name == "security_socket_connect" {
+        let now = ev.timestamp();
+        if ev.name() == "security_socket_connect" {
             let inet = matches!(ev.arg_str("family"), Some("AF_INET" | "AF_INET6"));
             let port = ev.arg_u64("remote_port").unwrap_or(0);
             let loopback = |a: &str| a.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
@@ -117,22 +117,22 @@ impl Detector for ReverseShell {
                 addr: addr.to_owned(),
                 port,
                 at: now,
-                comm: ev.process.comm.clone(),
-                pid: ev.process.pid,
+                comm: ev.process().comm().to_owned(),
+                pid: ev.process().pid(),
             };
-            self.recent.insert(ev.process.entity_id, conn);
+            self.recent.insert(ev.process().entity_id(), conn);
             return Ok(vec![]);
         }
-        let shell = ev.arg_str("pathname").unwrap_or(&ev.process.exe);
+        let shell = ev.arg_str("pathname").unwrap_or(ev.process().exe());
         let argv = ev.arg_list("argv").unwrap_or_default();
-        if ev.name != "sched_process_exec"
+        if ev.name() != "sched_process_exec"
             || !SHELLS.iter().any(|s| shell.ends_with(s))
             || !interactive(argv)
         {
             return Ok(vec![]);
         }
         // The shell itself connected before its exec, or its parent did.
-        let conn = [ev.process.entity_id, ev.process.parent_entity_id]
+        let conn = [ev.process().entity_id(), ev.process().parent_entity_id()]
             .iter()
             .filter_map(|id| self.recent.get(id))
             .find(|c| now.saturating_sub(c.at) <= self.window_ns);

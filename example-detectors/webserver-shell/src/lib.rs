@@ -54,7 +54,7 @@ impl Detector for WebserverShell {
     }
 
     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
-        let chain = match stores::get_ancestry(ev.process.entity_id, MAX_DEPTH) {
+        let chain = match stores::get_ancestry(ev.process().entity_id(), MAX_DEPTH) {
             Ok(chain) => chain,
             Err(StoreError::NotFound) => return Ok(vec![]),
             Err(e) => return Err(format!("process store: {e:?}")),
@@ -69,13 +69,13 @@ impl Detector for WebserverShell {
         else {
             return Ok(vec![]);
         };
-        let argv = ev
-            .arg_list("argv")
-            .map(<[String]>::to_vec)
-            .unwrap_or_default();
+        let argv = ev.arg_list("argv").map(|l| l.to_vec()).unwrap_or_default();
         Ok(vec![
             Detection::new()
-                .field("shell", ev.arg_str("pathname").unwrap_or(&ev.process.exe))
+                .field(
+                    "shell",
+                    ev.arg_str("pathname").unwrap_or(ev.process().exe()),
+                )
                 .field("argv", argv)
                 .field("service", service.name.as_str())
                 .field("service_pid", service.pid)

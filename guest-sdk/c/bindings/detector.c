@@ -3,123 +3,123 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Imported Functions from `sandtrap:detector/host@0.1.0`
+// Imported Functions from `sandtrap:detector/host@0.2.0`
 
-__attribute__((__import_module__("sandtrap:detector/host@0.1.0"), __import_name__("log")))
+__attribute__((__import_module__("sandtrap:detector/host@0.2.0"), __import_name__("log")))
 extern void __wasm_import_sandtrap_detector_host_log(int32_t, uint8_t *, size_t);
 
-__attribute__((__import_module__("sandtrap:detector/host@0.1.0"), __import_name__("now")))
+__attribute__((__import_module__("sandtrap:detector/host@0.2.0"), __import_name__("now")))
 extern int64_t __wasm_import_sandtrap_detector_host_now(void);
 
-// Imported Functions from `sandtrap:detector/registry@0.1.0`
+// Imported Functions from `sandtrap:detector/registry@0.2.0`
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.1.0"), __import_name__("list-stores")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.2.0"), __import_name__("list-stores")))
 extern void __wasm_import_sandtrap_detector_registry_list_stores(uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.1.0"), __import_name__("is-available")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.2.0"), __import_name__("is-available")))
 extern int32_t __wasm_import_sandtrap_detector_registry_is_available(uint8_t *, size_t);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.1.0"), __import_name__("get-metadata")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.2.0"), __import_name__("get-metadata")))
 extern void __wasm_import_sandtrap_detector_registry_get_metadata(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.1.0"), __import_name__("get-health")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.2.0"), __import_name__("get-health")))
 extern void __wasm_import_sandtrap_detector_registry_get_health(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.1.0"), __import_name__("get-metrics")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.2.0"), __import_name__("get-metrics")))
 extern void __wasm_import_sandtrap_detector_registry_get_metrics(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/processes@0.1.0`
+// Imported Functions from `sandtrap:detector/processes@0.2.0`
 
-__attribute__((__import_module__("sandtrap:detector/processes@0.1.0"), __import_name__("get-process")))
+__attribute__((__import_module__("sandtrap:detector/processes@0.2.0"), __import_name__("get-process")))
 extern void __wasm_import_sandtrap_detector_processes_get_process(int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/processes@0.1.0"), __import_name__("get-child-processes")))
+__attribute__((__import_module__("sandtrap:detector/processes@0.2.0"), __import_name__("get-child-processes")))
 extern void __wasm_import_sandtrap_detector_processes_get_child_processes(int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/processes@0.1.0"), __import_name__("get-ancestry")))
+__attribute__((__import_module__("sandtrap:detector/processes@0.2.0"), __import_name__("get-ancestry")))
 extern void __wasm_import_sandtrap_detector_processes_get_ancestry(int64_t, int32_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/containers@0.1.0`
+// Imported Functions from `sandtrap:detector/containers@0.2.0`
 
-__attribute__((__import_module__("sandtrap:detector/containers@0.1.0"), __import_name__("get-container")))
+__attribute__((__import_module__("sandtrap:detector/containers@0.2.0"), __import_name__("get-container")))
 extern void __wasm_import_sandtrap_detector_containers_get_container(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/containers@0.1.0"), __import_name__("get-container-by-name")))
+__attribute__((__import_module__("sandtrap:detector/containers@0.2.0"), __import_name__("get-container-by-name")))
 extern void __wasm_import_sandtrap_detector_containers_get_container_by_name(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/containers@0.1.0"), __import_name__("list-containers")))
+__attribute__((__import_module__("sandtrap:detector/containers@0.2.0"), __import_name__("list-containers")))
 extern void __wasm_import_sandtrap_detector_containers_list_containers(int32_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/system@0.1.0`
+// Imported Functions from `sandtrap:detector/system@0.2.0`
 
-__attribute__((__import_module__("sandtrap:detector/system@0.1.0"), __import_name__("get-system-info")))
+__attribute__((__import_module__("sandtrap:detector/system@0.2.0"), __import_name__("get-system-info")))
 extern void __wasm_import_sandtrap_detector_system_get_system_info(uint8_t *);
 
-// Imported Functions from `sandtrap:detector/syscalls@0.1.0`
+// Imported Functions from `sandtrap:detector/syscalls@0.2.0`
 
-__attribute__((__import_module__("sandtrap:detector/syscalls@0.1.0"), __import_name__("get-syscall-name")))
+__attribute__((__import_module__("sandtrap:detector/syscalls@0.2.0"), __import_name__("get-syscall-name")))
 extern void __wasm_import_sandtrap_detector_syscalls_get_syscall_name(int32_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/syscalls@0.1.0"), __import_name__("get-syscall-id")))
+__attribute__((__import_module__("sandtrap:detector/syscalls@0.2.0"), __import_name__("get-syscall-id")))
 extern void __wasm_import_sandtrap_detector_syscalls_get_syscall_id(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/kernel-symbols@0.1.0`
+// Imported Functions from `sandtrap:detector/kernel-symbols@0.2.0`
 
-__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.1.0"), __import_name__("resolve-symbol-by-address")))
+__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.2.0"), __import_name__("resolve-symbol-by-address")))
 extern void __wasm_import_sandtrap_detector_kernel_symbols_resolve_symbol_by_address(int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.1.0"), __import_name__("get-symbol-address")))
+__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.2.0"), __import_name__("get-symbol-address")))
 extern void __wasm_import_sandtrap_detector_kernel_symbols_get_symbol_address(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.1.0"), __import_name__("resolve-symbols-batch")))
+__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.2.0"), __import_name__("resolve-symbols-batch")))
 extern void __wasm_import_sandtrap_detector_kernel_symbols_resolve_symbols_batch(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/dns@0.1.0`
+// Imported Functions from `sandtrap:detector/dns@0.2.0`
 
-__attribute__((__import_module__("sandtrap:detector/dns@0.1.0"), __import_name__("get-dns-response")))
+__attribute__((__import_module__("sandtrap:detector/dns@0.2.0"), __import_name__("get-dns-response")))
 extern void __wasm_import_sandtrap_detector_dns_get_dns_response(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/ip-reputation@0.1.0`
+// Imported Functions from `sandtrap:detector/ip-reputation@0.2.0`
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[method]reader.get")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]reader.get")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_get(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[method]reader.get-all")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]reader.get-all")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_get_all(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[method]reader.is-blacklisted")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]reader.is-blacklisted")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_is_blacklisted(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[method]reader.list-sources")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]reader.list-sources")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_list_sources(int32_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[method]writer.write")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.write")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_write(int32_t, uint8_t *, size_t, uint8_t *, size_t, int32_t, int32_t, uint8_t *, size_t, int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[method]writer.write-batch")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.write-batch")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_write_batch(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[method]writer.delete")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.delete")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_delete(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[method]writer.clear")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.clear")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_clear(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[method]writer.list-sources")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.list-sources")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_list_sources(int32_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[method]writer.reader")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.reader")))
 extern int32_t __wasm_import_sandtrap_detector_ip_reputation_method_writer_reader(int32_t);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("register")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("register")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_register(uint8_t *, size_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("open")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("open")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_open(uint8_t *, size_t, uint8_t *);
 
-// Exported Functions from `sandtrap:detector/guest@0.1.0`
+// Exported Functions from `sandtrap:detector/guest@0.2.0`
 
-__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.1.0#describe")))
+__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.2.0#describe")))
 void __wasm_export_exports_sandtrap_detector_guest_describe_post_return(uint8_t * arg0) {
   if ((*((size_t*) (arg0 + sizeof(void*)))) > 0) {
     free(*((uint8_t **) (arg0 + 0)));
@@ -210,7 +210,7 @@ void __wasm_export_exports_sandtrap_detector_guest_describe_post_return(uint8_t 
   }
 }
 
-__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.1.0#init")))
+__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.2.0#init")))
 void __wasm_export_exports_sandtrap_detector_guest_init_post_return(uint8_t * arg0) {
   switch ((int32_t) (int32_t) *((uint8_t*) (arg0 + 0))) {
     case 0: {
@@ -225,88 +225,8 @@ void __wasm_export_exports_sandtrap_detector_guest_init_post_return(uint8_t * ar
   }
 }
 
-__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.1.0#on-event")))
-void __wasm_export_exports_sandtrap_detector_guest_on_event_post_return(uint8_t * arg0) {
-  switch ((int32_t) (int32_t) *((uint8_t*) (arg0 + 0))) {
-    case 0: {
-      size_t len6 = *((size_t*) (arg0 + (2*sizeof(void*))));
-      if (len6 > 0) {
-        uint8_t *ptr7 = *((uint8_t **) (arg0 + sizeof(void*)));
-        for (size_t i8 = 0; i8 < len6; i8++) {
-          uint8_t *base = ptr7 + i8 * (3*sizeof(void*));
-          (void) base;
-          size_t len3 = *((size_t*) (base + sizeof(void*)));
-          if (len3 > 0) {
-            uint8_t *ptr4 = *((uint8_t **) (base + 0));
-            for (size_t i5 = 0; i5 < len3; i5++) {
-              uint8_t *base = ptr4 + i5 * (8+4*sizeof(void*));
-              (void) base;
-              if ((*((size_t*) (base + sizeof(void*)))) > 0) {
-                free(*((uint8_t **) (base + 0)));
-              }
-              switch ((int32_t) (int32_t) *((uint8_t*) (base + (2*sizeof(void*))))) {
-                case 0: {
-                  if ((*((size_t*) (base + (8+3*sizeof(void*))))) > 0) {
-                    free(*((uint8_t **) (base + (8+2*sizeof(void*)))));
-                  }
-                  break;
-                }
-                case 1: {
-                  break;
-                }
-                case 2: {
-                  break;
-                }
-                case 3: {
-                  break;
-                }
-                case 4: {
-                  size_t len = *((size_t*) (base + (8+3*sizeof(void*))));
-                  if (len > 0) {
-                    uint8_t *ptr = *((uint8_t **) (base + (8+2*sizeof(void*))));
-                    for (size_t i = 0; i < len; i++) {
-                      uint8_t *base = ptr + i * 1;
-                      (void) base;
-                    }
-                    free(ptr);
-                  }
-                  break;
-                }
-                case 5: {
-                  size_t len0 = *((size_t*) (base + (8+3*sizeof(void*))));
-                  if (len0 > 0) {
-                    uint8_t *ptr1 = *((uint8_t **) (base + (8+2*sizeof(void*))));
-                    for (size_t i2 = 0; i2 < len0; i2++) {
-                      uint8_t *base = ptr1 + i2 * (2*sizeof(void*));
-                      (void) base;
-                      if ((*((size_t*) (base + sizeof(void*)))) > 0) {
-                        free(*((uint8_t **) (base + 0)));
-                      }
-                    }
-                    free(ptr1);
-                  }
-                  break;
-                }
-              }
-            }
-            free(ptr4);
-          }
-        }
-        free(ptr7);
-      }
-      break;
-    }
-    case 1: {
-      if ((*((size_t*) (arg0 + (2*sizeof(void*))))) > 0) {
-        free(*((uint8_t **) (arg0 + sizeof(void*))));
-      }
-      break;
-    }
-  }
-}
-
-__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.1.0#on-batch")))
-void __wasm_export_exports_sandtrap_detector_guest_on_batch_post_return(uint8_t * arg0) {
+__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.2.0#on-events")))
+void __wasm_export_exports_sandtrap_detector_guest_on_events_post_return(uint8_t * arg0) {
   size_t len6 = *((size_t*) (arg0 + sizeof(void*)));
   if (len6 > 0) {
     uint8_t *ptr7 = *((uint8_t **) (arg0 + 0));
@@ -462,29 +382,6 @@ void sandtrap_detector_types_value_free(sandtrap_detector_types_value_t *ptr) {
 void sandtrap_detector_types_field_free(sandtrap_detector_types_field_t *ptr) {
   detector_string_free(&ptr->name);
   sandtrap_detector_types_value_free(&ptr->value);
-}
-
-void sandtrap_detector_types_process_context_free(sandtrap_detector_types_process_context_t *ptr) {
-  detector_string_free(&ptr->comm);
-  detector_string_free(&ptr->exe);
-  detector_string_free(&ptr->container_id);
-}
-
-void sandtrap_detector_types_list_field_free(sandtrap_detector_types_list_field_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    sandtrap_detector_types_field_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      sandtrap_detector_types_field_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void sandtrap_detector_types_event_free(sandtrap_detector_types_event_t *ptr) {
-  detector_string_free(&ptr->name);
-  sandtrap_detector_types_process_context_free(&ptr->process);
-  sandtrap_detector_types_list_field_free(&ptr->args);
 }
 
 void detector_option_u64_free(detector_option_u64_t *ptr) {
@@ -846,7 +743,7 @@ void sandtrap_detector_ip_reputation_source_priority_free(sandtrap_detector_ip_r
   detector_string_free(&ptr->source);
 }
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[resource-drop]reader")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[resource-drop]reader")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_reader_drop(int32_t handle);
 
 void sandtrap_detector_ip_reputation_reader_drop_own(sandtrap_detector_ip_reputation_own_reader_t handle) {
@@ -861,7 +758,7 @@ sandtrap_detector_ip_reputation_borrow_reader_t sandtrap_detector_ip_reputation_
   return (sandtrap_detector_ip_reputation_borrow_reader_t) { arg.__handle };
 }
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.1.0"), __import_name__("[resource-drop]writer")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[resource-drop]writer")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_writer_drop(int32_t handle);
 
 void sandtrap_detector_ip_reputation_writer_drop_own(sandtrap_detector_ip_reputation_own_writer_t handle) {
@@ -958,10 +855,6 @@ void sandtrap_detector_ip_reputation_result_own_reader_store_error_free(sandtrap
   } else {
     sandtrap_detector_ip_reputation_store_error_free(&ptr->val.err);
   }
-}
-
-void exports_sandtrap_detector_guest_event_free(exports_sandtrap_detector_guest_event_t *ptr) {
-  sandtrap_detector_types_event_free(ptr);
 }
 
 void exports_sandtrap_detector_guest_field_free(exports_sandtrap_detector_guest_field_t *ptr) {
@@ -1095,36 +988,6 @@ void exports_sandtrap_detector_guest_result_void_string_free(exports_sandtrap_de
   if (!ptr->is_err) {
   } else {
     detector_string_free(&ptr->val.err);
-  }
-}
-
-void exports_sandtrap_detector_guest_list_detection_free(exports_sandtrap_detector_guest_list_detection_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    exports_sandtrap_detector_guest_detection_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      exports_sandtrap_detector_guest_detection_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void exports_sandtrap_detector_guest_result_list_detection_string_free(exports_sandtrap_detector_guest_result_list_detection_string_t *ptr) {
-  if (!ptr->is_err) {
-    exports_sandtrap_detector_guest_list_detection_free(&ptr->val.ok);
-  } else {
-    detector_string_free(&ptr->val.err);
-  }
-}
-
-void exports_sandtrap_detector_guest_list_event_free(exports_sandtrap_detector_guest_list_event_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    exports_sandtrap_detector_guest_event_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      exports_sandtrap_detector_guest_event_free(&list_ptr[i]);
-    }
-    free(list_ptr);
   }
 }
 
@@ -2527,7 +2390,7 @@ bool sandtrap_detector_ip_reputation_open(detector_string_t *name, sandtrap_dete
   }
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.1.0#describe")))
+__attribute__((__export_name__("sandtrap:detector/guest@0.2.0#describe")))
 uint8_t * __wasm_export_exports_sandtrap_detector_guest_describe(void) {
   exports_sandtrap_detector_guest_description_t ret;
   exports_sandtrap_detector_guest_describe(&ret);
@@ -2560,7 +2423,7 @@ uint8_t * __wasm_export_exports_sandtrap_detector_guest_describe(void) {
   return ptr;
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.1.0#init")))
+__attribute__((__export_name__("sandtrap:detector/guest@0.2.0#init")))
 uint8_t * __wasm_export_exports_sandtrap_detector_guest_init(uint8_t * arg, size_t arg0) {
   detector_list_tuple2_string_string_t arg1 = (detector_list_tuple2_string_string_t) { (detector_tuple2_string_string_t*)(arg), (arg0) };
   exports_sandtrap_detector_guest_result_void_string_t ret;
@@ -2580,57 +2443,11 @@ uint8_t * __wasm_export_exports_sandtrap_detector_guest_init(uint8_t * arg, size
   return ptr;
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.1.0#on-event")))
-uint8_t * __wasm_export_exports_sandtrap_detector_guest_on_event(uint8_t * arg) {
-  exports_sandtrap_detector_guest_event_t arg0 = (sandtrap_detector_types_event_t) {
-    (uint64_t) (uint64_t) (*((int64_t*) (arg + 0))),
-    (uint64_t) (uint64_t) (*((int64_t*) (arg + 8))),
-    (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (arg + 16))), (*((size_t*) (arg + (16+1*sizeof(void*))))) },
-    (sandtrap_detector_types_process_context_t) (sandtrap_detector_types_process_context_t) {
-      (uint64_t) (uint64_t) (*((int64_t*) (arg + (16+2*sizeof(void*))))),
-      (uint64_t) (uint64_t) (*((int64_t*) (arg + (24+2*sizeof(void*))))),
-      (uint32_t) (uint32_t) (*((int32_t*) (arg + (32+2*sizeof(void*))))),
-      (uint32_t) (uint32_t) (*((int32_t*) (arg + (36+2*sizeof(void*))))),
-      (uint32_t) (uint32_t) (*((int32_t*) (arg + (40+2*sizeof(void*))))),
-      (uint64_t) (uint64_t) (*((int64_t*) (arg + (48+2*sizeof(void*))))),
-      (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (arg + (56+2*sizeof(void*))))), (*((size_t*) (arg + (56+3*sizeof(void*))))) },
-      (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (arg + (56+4*sizeof(void*))))), (*((size_t*) (arg + (56+5*sizeof(void*))))) },
-      (uint32_t) (uint32_t) (*((int32_t*) (arg + (56+6*sizeof(void*))))),
-      (uint32_t) (uint32_t) (*((int32_t*) (arg + (60+6*sizeof(void*))))),
-      (uint64_t) (uint64_t) (*((int64_t*) (arg + (64+6*sizeof(void*))))),
-      (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (arg + (72+6*sizeof(void*))))), (*((size_t*) (arg + (72+7*sizeof(void*))))) },
-    },
-    (sandtrap_detector_types_list_field_t) (sandtrap_detector_types_list_field_t) { (sandtrap_detector_types_field_t*)(*((uint8_t **) (arg + (72+8*sizeof(void*))))), (*((size_t*) (arg + (72+9*sizeof(void*))))) },
-  };
-  exports_sandtrap_detector_guest_result_list_detection_string_t ret;
-  exports_sandtrap_detector_guest_list_detection_t ok;
-  detector_string_t err;
-  ret.is_err = !exports_sandtrap_detector_guest_on_event(&arg0, &ok, &err);
-  if (ret.is_err) {
-    ret.val.err = err;
-  }
-  if (!ret.is_err) {
-    ret.val.ok = ok;
-  }
-  free(arg);
-  uint8_t *ptr = (uint8_t *) &RET_AREA;
-  if ((ret).is_err) {
-    const detector_string_t *payload9 = &(ret).val.err;*((int8_t*)(ptr + 0)) = 1;
-    *((size_t*)(ptr + (2*sizeof(void*)))) = (*payload9).len;
-    *((uint8_t **)(ptr + sizeof(void*))) = (uint8_t *) (*payload9).ptr;
-  } else {
-    const exports_sandtrap_detector_guest_list_detection_t *payload = &(ret).val.ok;*((int8_t*)(ptr + 0)) = 0;
-    *((size_t*)(ptr + (2*sizeof(void*)))) = (*payload).len;
-    *((uint8_t **)(ptr + sizeof(void*))) = (uint8_t *) (*payload).ptr;
-  }
-  return ptr;
-}
-
-__attribute__((__export_name__("sandtrap:detector/guest@0.1.0#on-batch")))
-uint8_t * __wasm_export_exports_sandtrap_detector_guest_on_batch(uint8_t * arg, size_t arg0) {
-  exports_sandtrap_detector_guest_list_event_t arg1 = (exports_sandtrap_detector_guest_list_event_t) { (exports_sandtrap_detector_guest_event_t*)(arg), (arg0) };
+__attribute__((__export_name__("sandtrap:detector/guest@0.2.0#on-events")))
+uint8_t * __wasm_export_exports_sandtrap_detector_guest_on_events(uint8_t * arg, size_t arg0) {
+  detector_list_u8_t arg1 = (detector_list_u8_t) { (uint8_t*)(arg), (arg0) };
   exports_sandtrap_detector_guest_batch_output_t ret;
-  exports_sandtrap_detector_guest_on_batch(&arg1, &ret);
+  exports_sandtrap_detector_guest_on_events(&arg1, &ret);
   uint8_t *ptr = (uint8_t *) &RET_AREA;
   *((size_t*)(ptr + sizeof(void*))) = ((ret).detections).len;
   *((uint8_t **)(ptr + 0)) = (uint8_t *) ((ret).detections).ptr;
@@ -2639,7 +2456,7 @@ uint8_t * __wasm_export_exports_sandtrap_detector_guest_on_batch(uint8_t * arg, 
   return ptr;
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.1.0#close")))
+__attribute__((__export_name__("sandtrap:detector/guest@0.2.0#close")))
 void __wasm_export_exports_sandtrap_detector_guest_close(void) {
   exports_sandtrap_detector_guest_close();
 }

@@ -76,40 +76,6 @@ typedef struct sandtrap_detector_types_field_t {
   sandtrap_detector_types_value_t   value;
 } sandtrap_detector_types_field_t;
 
-// The process an event came from, as the collector saw it.
-typedef struct sandtrap_detector_types_process_context_t {
-  uint64_t   entity_id;
-  uint64_t   parent_entity_id;
-  uint32_t   pid;
-  uint32_t   tid;
-  uint32_t   ppid;
-  // Process start in clock ticks since boot (`/proc/PID/stat` field 22).
-  uint64_t   start_ticks;
-  detector_string_t   comm;
-  detector_string_t   exe;
-  uint32_t   uid;
-  uint32_t   gid;
-  uint64_t   cgroup_id;
-  // Empty when the process is not in a container.
-  detector_string_t   container_id;
-} sandtrap_detector_types_process_context_t;
-
-typedef struct {
-  sandtrap_detector_types_field_t *ptr;
-  size_t len;
-} sandtrap_detector_types_list_field_t;
-
-// A kernel event after the host decoded and enriched it.
-typedef struct sandtrap_detector_types_event_t {
-  // Position in the host's event stream, unique and increasing.
-  uint64_t   seq;
-  uint64_t   timestamp;
-  // Tracee-style event name: `sched_process_exec`, `security_socket_connect`, …
-  detector_string_t   name;
-  sandtrap_detector_types_process_context_t   process;
-  sandtrap_detector_types_list_field_t   args;
-} sandtrap_detector_types_event_t;
-
 typedef struct {
   bool is_some;
   uint64_t val;
@@ -549,8 +515,6 @@ typedef struct {
   } val;
 } sandtrap_detector_ip_reputation_result_own_reader_store_error_t;
 
-typedef sandtrap_detector_types_event_t exports_sandtrap_detector_guest_event_t;
-
 typedef sandtrap_detector_types_field_t exports_sandtrap_detector_guest_field_t;
 
 typedef uint8_t exports_sandtrap_detector_guest_severity_t;
@@ -679,32 +643,14 @@ typedef struct {
   } val;
 } exports_sandtrap_detector_guest_result_void_string_t;
 
-typedef struct {
-  exports_sandtrap_detector_guest_detection_t *ptr;
-  size_t len;
-} exports_sandtrap_detector_guest_list_detection_t;
-
-typedef struct {
-  bool is_err;
-  union {
-    exports_sandtrap_detector_guest_list_detection_t ok;
-    detector_string_t err;
-  } val;
-} exports_sandtrap_detector_guest_result_list_detection_string_t;
-
-typedef struct {
-  exports_sandtrap_detector_guest_event_t *ptr;
-  size_t len;
-} exports_sandtrap_detector_guest_list_event_t;
-
-// Imported Functions from `sandtrap:detector/host@0.1.0`
+// Imported Functions from `sandtrap:detector/host@0.2.0`
 // Tagged with the detector's id and rate-limited by the host.
 extern void sandtrap_detector_host_log(sandtrap_detector_host_log_level_t level, detector_string_t *message);
 // The host clock in nanoseconds since the Unix epoch; fixed under the
 // mock host.
 extern uint64_t sandtrap_detector_host_now(void);
 
-// Imported Functions from `sandtrap:detector/registry@0.1.0`
+// Imported Functions from `sandtrap:detector/registry@0.2.0`
 // Names of the stores: `process`, `container`, `system`, `syscall`,
 // `symbol`, `dns`, then writable stores.
 extern void sandtrap_detector_registry_list_stores(detector_list_string_t *ret);
@@ -713,7 +659,7 @@ extern bool sandtrap_detector_registry_get_metadata(detector_string_t *name, san
 extern bool sandtrap_detector_registry_get_health(detector_string_t *name, sandtrap_detector_registry_health_info_t *ret, sandtrap_detector_registry_store_error_t *err);
 extern bool sandtrap_detector_registry_get_metrics(detector_string_t *name, sandtrap_detector_registry_store_metrics_t *ret, sandtrap_detector_registry_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/processes@0.1.0`
+// Imported Functions from `sandtrap:detector/processes@0.2.0`
 // The process with this entity id.
 extern bool sandtrap_detector_processes_get_process(uint64_t entity_id, sandtrap_detector_processes_process_info_t *ret, sandtrap_detector_processes_store_error_t *err);
 // Direct children, empty when there are none.
@@ -723,21 +669,21 @@ extern bool sandtrap_detector_processes_get_child_processes(uint64_t entity_id, 
 // `max-depth` is 0 or the process is unknown.
 extern bool sandtrap_detector_processes_get_ancestry(uint64_t entity_id, uint32_t max_depth, sandtrap_detector_processes_list_process_info_t *ret, sandtrap_detector_processes_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/containers@0.1.0`
+// Imported Functions from `sandtrap:detector/containers@0.2.0`
 // By full id or by a unique prefix of at least 12 characters.
 extern bool sandtrap_detector_containers_get_container(detector_string_t *id, sandtrap_detector_containers_container_info_t *ret, sandtrap_detector_containers_store_error_t *err);
 extern bool sandtrap_detector_containers_get_container_by_name(detector_string_t *name, sandtrap_detector_containers_container_info_t *ret, sandtrap_detector_containers_store_error_t *err);
 // Running containers matching every set field of the filter.
 extern bool sandtrap_detector_containers_list_containers(sandtrap_detector_containers_container_filter_t *maybe_filter, sandtrap_detector_containers_list_container_info_t *ret, sandtrap_detector_containers_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/system@0.1.0`
+// Imported Functions from `sandtrap:detector/system@0.2.0`
 extern bool sandtrap_detector_system_get_system_info(sandtrap_detector_system_system_info_t *ret, sandtrap_detector_system_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/syscalls@0.1.0`
+// Imported Functions from `sandtrap:detector/syscalls@0.2.0`
 extern bool sandtrap_detector_syscalls_get_syscall_name(int32_t id, detector_string_t *ret, sandtrap_detector_syscalls_store_error_t *err);
 extern bool sandtrap_detector_syscalls_get_syscall_id(detector_string_t *name, int32_t *ret, sandtrap_detector_syscalls_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/kernel-symbols@0.1.0`
+// Imported Functions from `sandtrap:detector/kernel-symbols@0.2.0`
 // The symbol(s) whose code contains `address` (all aliases at the same
 // start address). `not-found` below the first or past the last symbol.
 extern bool sandtrap_detector_kernel_symbols_resolve_symbol_by_address(uint64_t address, sandtrap_detector_kernel_symbols_list_symbol_info_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err);
@@ -746,13 +692,13 @@ extern bool sandtrap_detector_kernel_symbols_get_symbol_address(detector_string_
 // Only addresses that resolved appear in the answer.
 extern bool sandtrap_detector_kernel_symbols_resolve_symbols_batch(detector_list_u64_t *addresses, sandtrap_detector_kernel_symbols_list_resolved_symbols_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/dns@0.1.0`
+// Imported Functions from `sandtrap:detector/dns@0.2.0`
 // `query` is a domain name (answers: its addresses and CNAME chain) or
 // an IP address (answers: the names that resolved to it). Expired
 // answers are not returned.
 extern bool sandtrap_detector_dns_get_dns_response(detector_string_t *query, sandtrap_detector_dns_dns_response_t *ret, sandtrap_detector_dns_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/ip-reputation@0.1.0`
+// Imported Functions from `sandtrap:detector/ip-reputation@0.2.0`
 // The winning entry under the store's conflict policy. Ties are
 // broken by newest `last-updated`, then by source name.
 extern bool sandtrap_detector_ip_reputation_method_reader_get(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip, sandtrap_detector_ip_reputation_reputation_t *ret, sandtrap_detector_ip_reputation_store_error_t *err);
@@ -777,11 +723,10 @@ extern bool sandtrap_detector_ip_reputation_register(detector_string_t *name, sa
 // `not-found` until some detector registered `name`.
 extern bool sandtrap_detector_ip_reputation_open(detector_string_t *name, sandtrap_detector_ip_reputation_own_reader_t *ret, sandtrap_detector_ip_reputation_store_error_t *err);
 
-// Exported Functions from `sandtrap:detector/guest@0.1.0`
+// Exported Functions from `sandtrap:detector/guest@0.2.0`
 void exports_sandtrap_detector_guest_describe(exports_sandtrap_detector_guest_description_t *ret);
 bool exports_sandtrap_detector_guest_init(detector_list_tuple2_string_string_t *config, detector_string_t *err);
-bool exports_sandtrap_detector_guest_on_event(exports_sandtrap_detector_guest_event_t *event, exports_sandtrap_detector_guest_list_detection_t *ret, detector_string_t *err);
-void exports_sandtrap_detector_guest_on_batch(exports_sandtrap_detector_guest_list_event_t *events, exports_sandtrap_detector_guest_batch_output_t *ret);
+void exports_sandtrap_detector_guest_on_events(detector_list_u8_t *events, exports_sandtrap_detector_guest_batch_output_t *ret);
 void exports_sandtrap_detector_guest_close(void);
 
 // Helper Functions
@@ -795,12 +740,6 @@ void detector_list_string_free(detector_list_string_t *ptr);
 void sandtrap_detector_types_value_free(sandtrap_detector_types_value_t *ptr);
 
 void sandtrap_detector_types_field_free(sandtrap_detector_types_field_t *ptr);
-
-void sandtrap_detector_types_process_context_free(sandtrap_detector_types_process_context_t *ptr);
-
-void sandtrap_detector_types_list_field_free(sandtrap_detector_types_list_field_t *ptr);
-
-void sandtrap_detector_types_event_free(sandtrap_detector_types_event_t *ptr);
 
 void detector_option_u64_free(detector_option_u64_t *ptr);
 
@@ -946,8 +885,6 @@ void sandtrap_detector_ip_reputation_result_own_writer_store_error_free(sandtrap
 
 void sandtrap_detector_ip_reputation_result_own_reader_store_error_free(sandtrap_detector_ip_reputation_result_own_reader_store_error_t *ptr);
 
-void exports_sandtrap_detector_guest_event_free(exports_sandtrap_detector_guest_event_t *ptr);
-
 void exports_sandtrap_detector_guest_field_free(exports_sandtrap_detector_guest_field_t *ptr);
 
 void exports_sandtrap_detector_guest_field_filter_free(exports_sandtrap_detector_guest_field_filter_t *ptr);
@@ -983,12 +920,6 @@ void detector_tuple2_string_string_free(detector_tuple2_string_string_t *ptr);
 void detector_list_tuple2_string_string_free(detector_list_tuple2_string_string_t *ptr);
 
 void exports_sandtrap_detector_guest_result_void_string_free(exports_sandtrap_detector_guest_result_void_string_t *ptr);
-
-void exports_sandtrap_detector_guest_list_detection_free(exports_sandtrap_detector_guest_list_detection_t *ptr);
-
-void exports_sandtrap_detector_guest_result_list_detection_string_free(exports_sandtrap_detector_guest_result_list_detection_string_t *ptr);
-
-void exports_sandtrap_detector_guest_list_event_free(exports_sandtrap_detector_guest_list_event_t *ptr);
 
 // Sets the string `ret` to reference the input string `s` without copying it
 void detector_string_set(detector_string_t *ret, const char*s);

@@ -1,6 +1,10 @@
 // The canonical ABI of the component model, by hand: linear-memory access,
 // the allocator the host calls (`cabi_realloc`), and lifting/lowering of
-// the contract's types at the byte offsets the ABI prescribes.
+// the contract's types at the byte offsets the ABI prescribes. Events are
+// not lifted here: they arrive as one list<u8> that wire.go reads in place.
+//
+// wasm only (the directives and the integer-to-pointer conversions mean
+// nothing natively); the decoder and the detector loop build natively too.
 //
 // Layout rules used throughout (canonical ABI, 32-bit memory):
 //   - string and list<T>: 8 bytes, align 4: (ptr u32, len u32); len counts
@@ -12,9 +16,12 @@
 // Every offset below was checked against `wasm-tools component embed
 // --dummy` and against the values the host sends (testdata/echo).
 
+//go:build wasip1
+
 package sandtrap
 
 import (
+	"runtime/debug"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -70,6 +77,33 @@ func release(m int) {
 	arena = arena[:m]
 }
 
+// The collector is paused whenever the host may call into the module
+// without an export running: before an export (the host allocates its
+// arguments through cabi_realloc), during a store call (it allocates the
+// answer the same way), and in post-return. The component model forbids a
+// component to call an import from those calls (wasmtime traps "cannot
+// leave component instance"), and a Go allocation can start a collection
+// or scavenge memory, both of which read the clock through a WASI import
+// (a 1 MiB batch did: testdata/echo/scenarios/large-event.yaml). With the
+// collector off, an allocation only takes free memory or grows linear
+// memory (an instruction, not an import). Exports resume it on entry, so
+// detector code runs with the collector as usual.
+
+// gcPercent is the setting exports resume with: Go's default, or whatever
+// a detector set with debug.SetGCPercent while running.
+var gcPercent = 100
+
+// gcPause turns the collector off. SetGCPercent(-1) also waits for a
+// cycle in progress to finish its marking, so no allocation afterwards
+// has to assist it.
+func gcPause() { gcPercent = debug.SetGCPercent(-1) }
+
+func gcResume() { debug.SetGCPercent(gcPercent) }
+
+// The module starts paused: the first call after start-up may be the
+// host's cabi_realloc for describe's or init's arguments.
+func init() { gcPause() }
+
 // cabiRealloc is the allocator the host calls to place strings and lists
 // in guest memory: the arguments of an export, and the results of an
 // import.
@@ -84,13 +118,6 @@ func cabiRealloc(old, oldSize, align, newSize uint32) uint32 {
 }
 
 // ---- lifting: guest memory → Go values (always copies) ----
-
-func liftBytes(ptr, n uint32) []byte {
-	if n == 0 {
-		return nil
-	}
-	return append([]byte(nil), unsafe.Slice((*byte)(mem(ptr)), n)...)
-}
 
 // liftString reads the (ptr, len) pair at a.
 func liftString(a uint32) string {
@@ -127,69 +154,9 @@ func liftList[T any](a, size uint32, lift func(uint32) T) []T {
 	return out
 }
 
-// value: u8 discriminant, payload at 8 (int/uint are 8-aligned); size 16.
-func liftValue(a uint32) Value {
-	k := ValueKind(ld8(a))
-	v := Value{Kind: k}
-	switch k {
-	case KindStr:
-		v.Str = liftString(a + 8)
-	case KindInt:
-		v.Int = int64(ld64(a + 8))
-	case KindUint:
-		v.Uint = ld64(a + 8)
-	case KindBool:
-		v.Bool = ld8(a+8) != 0
-	case KindBytes:
-		v.Bytes = liftBytes(ld32(a+8), ld32(a+12))
-	case KindStrList:
-		v.StrList = liftStrings(a + 8)
-	default:
-		// The host never sends an unknown case; an invalid kind is kept
-		// rather than trapping, and no accessor will match it.
-		v.Kind = ValueKind(0xff)
-	}
-	return v
-}
-
-// field: name@0, value@8; size 24, align 8.
+// field: name@0, value@8 (a variant: u8 discriminant, payload at 8);
+// size 24, align 8.
 const fieldSize = 24
-
-func liftField(a uint32) Field {
-	return Field{Name: liftString(a), Value: liftValue(a + 8)}
-}
-
-// process-context: size 80, align 8.
-func liftProcessContext(a uint32) ProcessContext {
-	return ProcessContext{
-		EntityID:       ld64(a),
-		ParentEntityID: ld64(a + 8),
-		PID:            ld32(a + 16),
-		TID:            ld32(a + 20),
-		PPID:           ld32(a + 24),
-		StartTicks:     ld64(a + 32),
-		Comm:           liftString(a + 40),
-		Exe:            liftString(a + 48),
-		UID:            ld32(a + 56),
-		GID:            ld32(a + 60),
-		CgroupID:       ld64(a + 64),
-		ContainerID:    liftString(a + 72),
-	}
-}
-
-// event: seq@0, timestamp@8, name@16, process@24, args@104; size 112,
-// align 8.
-const eventSize = 112
-
-func liftEvent(a uint32) Event {
-	return Event{
-		Seq:       ld64(a),
-		Timestamp: ld64(a + 8),
-		Name:      liftString(a + 16),
-		Process:   liftProcessContext(a + 24),
-		Args:      liftList(a+104, fieldSize, liftField),
-	}
-}
 
 // ---- lowering: Go values → guest memory the host reads ----
 

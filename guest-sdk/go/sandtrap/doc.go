@@ -7,6 +7,14 @@
 // canonical-ABI glue (abi.go, exports.go, imports.go), so no generated
 // bindings are needed.
 //
+// Events arrive in batches, one flat buffer per call
+// (docs/event-encoding.md); an [Event] reads its fields from that buffer
+// when its accessors are called.
+//
+// The glue and the store functions build for GOOS=wasip1 only; the event
+// decoder, the Detector loop, Config and the builders are plain Go and
+// build natively too, which is how the SDK's own tests run (test.sh).
+//
 //	package main
 //
 //	import "example.invalid/sandtrap/guest-sdk/go/sandtrap"
@@ -21,7 +29,7 @@
 //	}
 //	func (hello) Init(sandtrap.Config) error { return nil }
 //	func (hello) OnEvent(ev *sandtrap.Event) ([]sandtrap.Detection, error) {
-//		return []sandtrap.Detection{sandtrap.NewDetection().Str("comm", ev.Process.Comm)}, nil
+//		return []sandtrap.Detection{sandtrap.NewDetection().Str("comm", ev.Process.Comm())}, nil
 //	}
 //	func (hello) Close() {}
 //
@@ -31,4 +39,4 @@
 package sandtrap
 
 // ContractVersion is the version of the WIT contract this SDK speaks.
-const ContractVersion = "0.1.0"
+const ContractVersion = "0.2.0"

@@ -1,109 +1,18 @@
-// The exported functions of interface `guest` and the registration of the
-// one Detector a component carries.
+// The exported functions of interface `guest`, in their canonical-ABI
+// core signatures (wasm only); the Detector they call and the batch loop
+// are in detector.go. Each export runs with the collector on and returns
+// with it paused (gcPause in abi.go says why).
+
+//go:build wasip1
 
 package sandtrap
 
-import (
-	"errors"
-	"runtime"
-	"strings"
-)
+import "unsafe"
 
-// Detector is implemented by every detector. The host calls Describe once
-// per load (in a separate instance, before Init, and for `sandtrap
-// inspect`), Init once per instance, OnEvent for each event one of the
-// selectors matched, and Close before dropping the instance.
-type Detector interface {
-	// Describe returns identity, selectors, stores and the finding; it
-	// must not depend on configuration.
-	Describe() Description
-	// Init configures the detector. An error refuses the load.
-	Init(cfg Config) error
-	// OnEvent handles one event. An error is counted and logged by the
-	// host; it is not a crash.
-	OnEvent(ev *Event) ([]Detection, error)
-	// Close is called once before the instance is dropped.
-	Close()
-}
-
-var (
-	registered  Detector
-	initialized bool
-)
-
-// Register makes d the component's detector. Call it from an init
-// function of package main: a c-shared Go module never runs main.
-func Register(d Detector) {
-	if registered != nil {
-		panic("sandtrap.Register called twice")
-	}
-	registered = d
-}
-
-func detector() (Detector, error) {
-	if registered == nil {
-		return nil, errors.New("no detector registered: call sandtrap.Register from an init function")
-	}
-	return registered, nil
-}
-
-// guarded runs f and turns a panic into an error: one bad event must not
-// cost the instance (and the state of every other event) a fault. The
-// error names the panic and where it happened, on one line, since the
-// host logs it as one.
-func guarded(what string, f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = errors.New(what + " panicked: " + panicText(r) + panicSite(stack()))
-		}
-	}()
-	return f()
-}
-
-// panicText renders a recovered value without fmt, which would link the
-// reflection-based printer (and its size) into every detector.
-func panicText(r any) string {
-	switch v := r.(type) {
-	case error:
-		return v.Error()
-	case string:
-		return v
-	case interface{ String() string }:
-		return v.String()
-	}
-	return "non-error panic value"
-}
-
-// stack is the running goroutine's trace (runtime.Stack rather than
-// runtime/debug, which would link fmt).
-func stack() []byte {
-	buf := make([]byte, 8192)
-	return buf[:runtime.Stack(buf, false)]
-}
-
-// panicSite finds the frame that panicked in a stack trace: the
-// function and file:line that follow the `panic(` frame and its own
-// location line.
-func panicSite(stack []byte) string {
-	lines := strings.Split(string(stack), "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, "panic(") && i+3 < len(lines) {
-			fn := lines[i+2]
-			if j := strings.LastIndexByte(fn, '('); j > 0 {
-				fn = fn[:j]
-			}
-			file := strings.TrimSpace(lines[i+3])
-			if j := strings.LastIndex(file, " +0x"); j > 0 {
-				file = file[:j]
-			}
-			return " (in " + fn + " at " + file + ")"
-		}
-	}
-	return ""
-}
-
-//go:wasmexport sandtrap:detector/guest@0.1.0#describe
+//go:wasmexport sandtrap:detector/guest@0.2.0#describe
 func exportDescribe() uint32 {
+	gcResume()
+	defer gcPause()
 	release(0)
 	var desc Description
 	err := guarded("Describe", func() error {
@@ -131,8 +40,10 @@ func storeResultErr(ret uint32, err error) {
 	storeString(ret+4, err.Error())
 }
 
-//go:wasmexport sandtrap:detector/guest@0.1.0#init
+//go:wasmexport sandtrap:detector/guest@0.2.0#init
 func exportInit(ptr, n uint32) uint32 {
+	gcResume()
+	defer gcPause()
 	// list<tuple<string, string>>: 16-byte elements, key@0, value@8.
 	entries := make([][2]string, n)
 	for i := range n {
@@ -157,84 +68,43 @@ func exportInit(ptr, n uint32) uint32 {
 	return ret
 }
 
-func onEvent(ev *Event) (out []Detection, err error) {
-	err = guarded("OnEvent", func() error {
-		d, err := detector()
-		if err != nil {
-			return err
-		}
-		if !initialized {
-			return errors.New("detector called before init")
-		}
-		out, err = d.OnEvent(ev)
-		return err
-	})
-	return out, err
-}
-
-//go:wasmexport sandtrap:detector/guest@0.1.0#on-event
-func exportOnEvent(p uint32) uint32 {
-	// 21 flat parameters exceed the limit of 16: the host passes the event
-	// in memory it allocated through cabi_realloc.
-	ev := liftEvent(p)
-	release(0)
-
-	dets, err := onEvent(&ev)
-	// result<list<detection>, string>: discriminant@0, payload@4; size 12.
-	ret := alloc(12, 4)
-	if err != nil {
-		storeResultErr(ret, err)
-		return ret
-	}
-	storeList(ret+4, dets, detectionSize, 4, storeDetection)
-	return ret
-}
-
-//go:wasmexport sandtrap:detector/guest@0.1.0#on-batch
-func exportOnBatch(ptr, n uint32) uint32 {
-	events := make([]Event, n)
-	for i := range n {
-		events[i] = liftEvent(ptr + eventSize*i)
+//go:wasmexport sandtrap:detector/guest@0.2.0#on-events
+func exportOnEvents(ptr, n uint32) uint32 {
+	gcResume()
+	defer gcPause()
+	// The host placed the list<u8> in a buffer it got from cabi_realloc.
+	// The slice is a Go pointer into that allocation, so the collector
+	// keeps it alive (and, on wasm, in place) for as long as an event
+	// refers to it, and the arena can forget it now. A zero-length list
+	// has no buffer: its address is never dereferenced.
+	var buf []byte
+	if n > 0 {
+		buf = unsafe.Slice((*byte)(mem(ptr)), n)
 	}
 	release(0)
 
-	type indexed struct {
-		index uint32
-		det   Detection
-	}
-	type indexedErr struct {
-		index uint32
-		msg   string
-	}
-	var dets []indexed
-	var errs []indexedErr
-	for i := range events {
-		out, err := onEvent(&events[i])
-		if err != nil {
-			errs = append(errs, indexedErr{uint32(i), err.Error()})
-			continue
-		}
-		for _, d := range out {
-			dets = append(dets, indexed{uint32(i), d})
-		}
-	}
+	d, _ := detector()
+	dets, errs := runBatch(d, initialized, buf)
+
 	// batch-output: detections@0, errors@8; size 16.
 	// indexed-detection: index@0, detection@4; size 16.
 	// indexed-error: index@0, message@4; size 12.
 	ret := alloc(16, 4)
-	storeList(ret, dets, 16, 4, func(a uint32, d *indexed) {
+	storeList(ret, dets, 16, 4, func(a uint32, d *indexedDetection) {
 		st32(a, d.index)
-		storeDetection(a+4, &d.det)
+		storeDetection(a+4, &d.detection)
 	})
-	storeList(ret+8, errs, 12, 4, func(a uint32, e *indexedErr) {
+	storeList(ret+8, errs, 12, 4, func(a uint32, e *indexedError) {
 		st32(a, e.index)
-		storeString(a+4, e.msg)
+		storeString(a+4, e.message)
 	})
 	return ret
 }
 
-//go:wasmexport sandtrap:detector/guest@0.1.0#close
+//go:wasmexport sandtrap:detector/guest@0.2.0#close
 func exportClose() {
+	gcResume()
+	defer gcPause()
 	release(0)
 	if d, err := detector(); err == nil && initialized {
 		_ = guarded("Close", func() error { d.Close(); return nil })
@@ -245,14 +115,11 @@ func exportClose() {
 // Post-return functions: the host has copied the results out, so the
 // memory they occupied can go.
 
-//go:wasmexport cabi_post_sandtrap:detector/guest@0.1.0#describe
+//go:wasmexport cabi_post_sandtrap:detector/guest@0.2.0#describe
 func postDescribe(uint32) { release(0) }
 
-//go:wasmexport cabi_post_sandtrap:detector/guest@0.1.0#init
+//go:wasmexport cabi_post_sandtrap:detector/guest@0.2.0#init
 func postInit(uint32) { release(0) }
 
-//go:wasmexport cabi_post_sandtrap:detector/guest@0.1.0#on-event
-func postOnEvent(uint32) { release(0) }
-
-//go:wasmexport cabi_post_sandtrap:detector/guest@0.1.0#on-batch
-func postOnBatch(uint32) { release(0) }
+//go:wasmexport cabi_post_sandtrap:detector/guest@0.2.0#on-events
+func postOnEvents(uint32) { release(0) }

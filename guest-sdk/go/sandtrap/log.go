@@ -1,6 +1,8 @@
 // Logging through the host (tagged with the detector id, rate-limited)
 // and the host clock.
 
+//go:build wasip1
+
 package sandtrap
 
 import "fmt"

@@ -2,6 +2,8 @@
 // detector that registers a store owns its only Writer; anyone may open
 // Readers. Handles are host resources; Close gives them back.
 
+//go:build wasip1
+
 package sandtrap
 
 // ReputationStatus of an address.
@@ -137,7 +139,9 @@ func (r *Reader) ListSources() []string {
 	m := mark()
 	defer release(m)
 	ret := alloc(8, 4)
+	gcPause()
 	importReaderListSources(r.handle, ret)
+	gcResume()
 	return liftStrings(ret)
 }
 
@@ -202,7 +206,9 @@ func (w *Writer) ListSources() []string {
 	m := mark()
 	defer release(m)
 	ret := alloc(8, 4)
+	gcPause()
 	importWriterListSources(w.handle, ret)
+	gcResume()
 	return liftStrings(ret)
 }
 

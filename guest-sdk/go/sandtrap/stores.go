@@ -1,6 +1,8 @@
 // The host's stores as plain Go functions returning (value, error). A
 // missing record is ErrNotFound, an ordinary answer; test with errors.Is.
 
+//go:build wasip1
+
 package sandtrap
 
 import (
@@ -47,12 +49,16 @@ func liftStoreError(a uint32) error {
 
 // call runs an import whose result is result<T, store-error> in a return
 // area of size bytes, with both payloads at off, and lifts the answer.
-// Whatever the host allocated for it is released once copied.
+// Whatever the host allocated for it is released once copied. The
+// collector is paused for the call: the host allocates the answer's
+// strings and lists through cabi_realloc (see gcPause).
 func call[T any](size, off uint32, invoke func(ret uint32), lift func(uint32) T) (T, error) {
 	m := mark()
 	defer release(m)
 	ret := alloc(size, 8)
+	gcPause()
 	invoke(ret)
+	gcResume()
 	if ld8(ret) == 0 {
 		return lift(ret + off), nil
 	}
@@ -251,7 +257,9 @@ func ListStores() []string {
 	m := mark()
 	defer release(m)
 	ret := alloc(8, 4)
+	gcPause()
 	importListStores(ret)
+	gcResume()
 	return liftStrings(ret)
 }
 

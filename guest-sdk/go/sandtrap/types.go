@@ -1,4 +1,5 @@
-// Go mirrors of the records, enums and variants of the contract in wit/.
+// Go mirrors of the records, enums and variants of the contract in wit/
+// (events are not records any more: see Event in event.go).
 // Field order follows the WIT declarations; the memory layout the host
 // sees is computed by hand in abi.go, never from these Go structs (Go's
 // wasm port has 8-byte ints and pointers, the canonical ABI has 4-byte
@@ -54,35 +55,6 @@ type Value struct {
 type Field struct {
 	Name  string
 	Value Value
-}
-
-// ProcessContext is the process an event came from, as the collector saw it.
-type ProcessContext struct {
-	EntityID       uint64
-	ParentEntityID uint64
-	PID            uint32
-	TID            uint32
-	PPID           uint32
-	// Process start in clock ticks since boot.
-	StartTicks uint64
-	Comm       string
-	Exe        string
-	UID        uint32
-	GID        uint32
-	CgroupID   uint64
-	// Empty when the process is not in a container.
-	ContainerID string
-}
-
-// Event is a kernel event after the host decoded and enriched it.
-type Event struct {
-	// Position in the host's event stream, unique and increasing.
-	Seq       uint64
-	Timestamp uint64
-	// Tracee-style name: `sched_process_exec`, `mount`, …
-	Name    string
-	Process ProcessContext
-	Args    []Field
 }
 
 // Severity of a finding.

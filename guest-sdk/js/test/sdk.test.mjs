@@ -4,16 +4,18 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import {
-  Config, Event, StoreError, description, detection, exportDetector, fromValue,
-  ifFound, select, stores, toValue,
+  CONTRACT_VERSION, Config, StoreError, description, detection, exportDetector, fromValue,
+  ifFound, readBatch, select, stores, toValue,
 } from "../sandtrap.js";
+import { encodeBatch } from "./encode.mjs";
 
-const rawEvent = (args, extra = {}) => ({
-  seq: 1, timestamp: 1700000000000000000, name: "security_socket_connect",
+const event = (args, extra = {}) => ({
+  seq: 1, timestamp: 1700000000000000000n, name: "security_socket_connect",
   process: { entityId: 12345, parentEntityId: 0, pid: 10, tid: 10, ppid: 1, startTicks: 5, comm: "curl",
              exe: "/usr/bin/curl", uid: 0, gid: 0, cgroupId: 0, containerId: "" },
   args, ...extra,
 });
+const oneEvent = (args, extra) => readBatch(encodeBatch([event(args, extra)]))[0];
 
 test("toValue maps JS values to the WIT variant", () => {
   assert.deepEqual(toValue("x"), { tag: "str", val: "x" });
@@ -34,32 +36,86 @@ test("toValue maps JS values to the WIT variant", () => {
 });
 
 test("Event accessors return plain values or undefined", () => {
-  const ev = new Event(rawEvent([
-    { name: "remote_addr", value: { tag: "str", val: "203.0.113.9" } },
-    { name: "remote_port", value: { tag: "uint", val: 443 } },
-    { name: "neg", value: { tag: "int", val: -1 } },
-    { name: "wrapped", value: { tag: "uint", val: -1 } },
-    { name: "argv", value: { tag: "str-list", val: ["sh", "-c"] } },
-    { name: "flag", value: { tag: "boolean", val: true } },
-    { name: "raw", value: { tag: "bytes", val: new Uint8Array([0, 1]) } },
-  ]));
+  const ev = oneEvent([
+    ["remote_addr", "str", "203.0.113.9"],
+    ["remote_port", "uint", 443],
+    ["neg", "int", -1],
+    ["huge", "uint", 2n ** 64n - 1n],
+    ["argv", "str-list", ["sh", "-c"]],
+    ["flag", "boolean", true],
+    ["raw", "bytes", [0, 1]],
+    ["remote_addr", "str", "second: never the answer"],
+  ]);
+  assert.equal(CONTRACT_VERSION, "0.2.0");
   assert.equal(ev.name, "security_socket_connect");
   assert.equal(ev.comm, "curl");
+  assert.equal(ev.exe, "/usr/bin/curl");
+  assert.equal(ev.pid, 10);
+  assert.equal(ev.seq, 1);
+  assert.equal(ev.process.entityId, 12345);
+  assert.equal(ev.entityId, 12345);
+  assert.equal(ev.containerId, "");
+  // Beyond 2^53: exact, as a BigInt.
+  assert.equal(ev.timestamp, 1700000000000000000n);
   assert.equal(ev.str("remote_addr"), "203.0.113.9");
   assert.equal(ev.str("remote_port"), undefined);
   assert.equal(ev.int("remote_port"), 443);
   assert.equal(ev.bigint("remote_port"), 443n);
   assert.equal(ev.int("neg"), -1);
-  // A u64 QuickJS lifted as negative is not a number we can trust.
-  assert.equal(ev.int("wrapped"), undefined);
+  assert.equal(ev.bigint("neg"), -1n);
+  // Read exactly from the batch under every engine; too large for a Number.
+  assert.equal(ev.int("huge"), undefined);
+  assert.equal(ev.bigint("huge"), 2n ** 64n - 1n);
+  assert.equal(ev.arg("huge"), 2n ** 64n - 1n);
   assert.equal(ev.int("remote_addr"), undefined);
   assert.deepEqual(ev.list("argv"), ["sh", "-c"]);
+  assert.equal(ev.list("remote_addr"), undefined);
   assert.equal(ev.bool("flag"), true);
+  assert.deepEqual(ev.bytes("raw"), new Uint8Array([0, 1]));
+  // A copy: keeping it does not keep the batch alive, changing it changes nothing.
+  ev.bytes("raw")[0] = 9;
   assert.deepEqual(ev.bytes("raw"), new Uint8Array([0, 1]));
   assert.equal(ev.arg("missing"), undefined);
   assert.equal(ev.has("flag"), true);
-  assert.deepEqual(ev.argNames().slice(0, 2), ["remote_addr", "remote_port"]);
+  assert.equal(ev.has("missing"), false);
+  assert.equal(ev.kind("argv"), "str-list");
+  assert.equal(ev.kind("missing"), undefined);
+  assert.equal(ev.str(42), undefined, "a name that is not a string names nothing");
+  assert.equal(ev.str("\ud800"), undefined, "nor does one with no UTF-8 form");
+  assert.deepEqual(ev.argNames(), ["remote_addr", "remote_port", "neg", "huge", "argv", "flag", "raw", "remote_addr"]);
+  assert.deepEqual(ev.args()[1], { name: "remote_port", kind: "uint", value: 443 });
   assert.equal(fromValue({ tag: "uint", val: 2 ** 60 }), undefined);
+  // console.log(ev) shows every field.
+  const shown = JSON.parse(JSON.stringify(ev, (_, v) => (typeof v === "bigint" ? String(v) : v)));
+  assert.equal(shown.process.comm, "curl");
+  assert.equal(shown.timestamp, "1700000000000000000");
+  assert.equal(shown.args.length, 8);
+});
+
+test("64-bit integers are Numbers exactly while below 2^53", () => {
+  const B = 2n ** 53n;
+  const cases = [
+    ["int", 0n], ["int", -1n], ["int", 1n - B], ["int", -B], ["int", -B - 1n], ["int", B - 1n], ["int", B],
+    ["int", -(2n ** 63n)], ["int", 2n ** 63n - 1n], ["int", -(2n ** 32n)], ["int", 2n ** 32n - 1n],
+    ["uint", 0n], ["uint", B - 1n], ["uint", B], ["uint", 2n ** 64n - 1n], ["uint", 2n ** 32n],
+  ];
+  const ev = oneEvent(cases.map(([kind, v], i) => [`a${i}`, kind, v]), { seq: B - 1n, timestamp: B });
+  cases.forEach(([kind, v], i) => {
+    const safe = v > -B && v < B;
+    assert.equal(ev.arg(`a${i}`), safe ? Number(v) : v, `${kind} ${v}`);
+    assert.equal(ev.int(`a${i}`), safe ? Number(v) : undefined, `${kind} ${v}`);
+    assert.equal(ev.bigint(`a${i}`), v, `${kind} ${v}`);
+  });
+  assert.equal(ev.seq, Number(B - 1n));
+  assert.equal(ev.timestamp, B);
+});
+
+test("names and strings outside ASCII", () => {
+  const ev = oneEvent([["chemin", "str", "/tmp/é✓😀"], ["é", "uint", 1]], { process: { comm: "ünïcødé" } });
+  assert.equal(ev.comm, "ünïcødé");
+  assert.equal(ev.str("chemin"), "/tmp/é✓😀");
+  assert.equal(ev.int("é"), 1);
+  assert.equal(ev.pid, 0);
 });
 
 test("Config reads values, lists, numbers and booleans", () => {
@@ -113,6 +169,26 @@ test("stores turn result errors into StoreError and check arguments first", () =
   delete globalThis.mockHost;
 });
 
+test("64-bit ids from events are exact, but QuickJS cannot hand large ones to the host", () => {
+  const asked = [];
+  globalThis.mockHost = { getProcess: (id) => (asked.push(id), { entityId: id, name: "sh" }) };
+  const ev = oneEvent([], { process: { entityId: 9223372036854775809n, parentEntityId: 42 } });
+  // Read with DataView from the batch: exact under every engine.
+  assert.equal(ev.process.entityId, 9223372036854775809n);
+  assert.equal(ev.process.parentEntityId, 42);
+  // Ids within 2^53 travel as Numbers, which QuickJS lowers exactly.
+  assert.equal(stores.processes.getProcess(ev.process.parentEntityId).name, "sh");
+  // QuickJS lowers u64 arguments from doubles only (a BigInt traps): the
+  // exact id cannot cross, and the SDK says so instead of asking about
+  // another process.
+  assert.throws(
+    () => stores.processes.getProcess(ev.process.entityId),
+    (e) => e instanceof StoreError && e.kind === "invalid-argument" && /--engine sm/.test(e.message),
+  );
+  assert.deepEqual(asked, [42]);
+  delete globalThis.mockHost;
+});
+
 test("exportDetector maps results, errors and batches", () => {
   let closed = 0;
   const guest = exportDetector({
@@ -127,23 +203,30 @@ test("exportDetector maps results, errors and batches", () => {
     },
     close: () => closed++,
   });
-  const ev = (n) => rawEvent(n === undefined ? [] : [{ name: "n", value: { tag: "uint", val: n } }]);
+  const ev = (n) => event(n === undefined ? [] : [["n", "uint", n]]);
+  const run = (...events) => guest.onEvents(encodeBatch(events.map(ev)));
+  const found = (index, n) => ({ index, detection: { fields: [{ name: "n", value: { tag: "uint", val: n } }], severity: "high" } });
   assert.equal(guest.describe().finding.severity, "medium");
-  assert.throws(() => guest.onEvent(ev(5)), (e) => e === "detector called before init");
+  assert.deepEqual(run(5), { detections: [], errors: [{ index: 0, message: "detector called before init" }] });
   assert.equal(guest.init([["threshold", "3"]]), undefined);
-  assert.deepEqual(guest.onEvent(ev(5)), [{ fields: [{ name: "n", value: { tag: "uint", val: 5 } }], severity: "high" }]);
-  assert.deepEqual(guest.onEvent(ev(1)), []);
-  // Errors leave as strings: StarlingMonkey traps on an Error object.
-  assert.throws(() => guest.onEvent(ev()), (e) => e === "no n");
-  assert.throws(() => guest.onEvent(ev(99)), (e) => typeof e === "string" && /field bad/.test(e));
-  assert.throws(() => guest.onEvent(ev(98)), (e) => e === "store error: store-unhealthy");
-  assert.deepEqual(guest.onBatch([ev(5), ev(), ev(1), ev(4)]), {
-    detections: [
-      { index: 0, detection: { fields: [{ name: "n", value: { tag: "uint", val: 5 } }], severity: "high" } },
-      { index: 3, detection: { fields: [{ name: "n", value: { tag: "uint", val: 4 } }], severity: "high" } },
+  assert.deepEqual(run(5), { detections: [found(0, 5)], errors: [] });
+  assert.deepEqual(run(1), { detections: [], errors: [] });
+  // One failing event loses none of the others; errors leave as strings,
+  // with a StoreError's kind, and a bad field becomes that event's error.
+  assert.deepEqual(run(5, undefined, 1, 99, 98, 4), {
+    detections: [found(0, 5), found(5, 4)],
+    errors: [
+      { index: 1, message: "no n" },
+      { index: 3, message: "field bad: number 1.5 is not an integer" },
+      { index: 4, message: "store error: store-unhealthy" },
     ],
-    errors: [{ index: 1, message: "no n" }],
   });
+  // An empty or malformed batch is no events, never a trap.
+  assert.deepEqual(guest.onEvents(new Uint8Array(0)), { detections: [], errors: [] });
+  assert.deepEqual(guest.onEvents(new Uint8Array([5, 0, 0])), { detections: [], errors: [] });
+  assert.deepEqual(guest.onEvents(undefined), { detections: [], errors: [] });
+  assert.equal(guest.onEvent, undefined, "contract 0.2 has no on-event");
+  assert.equal(guest.onBatch, undefined, "contract 0.2 has no on-batch");
   assert.throws(() => guest.init([["threshold", "many"]]), (e) => typeof e === "string" && /threshold/.test(e));
   guest.close();
   assert.equal(closed, 1);

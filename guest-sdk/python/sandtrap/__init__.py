@@ -33,13 +33,16 @@ from .describe import (
 )
 from .detector import Detector, error_message, export_detector
 from .errors import InvalidArgument, NotFound, StoreError, StoreNotImplemented, StoreUnhealthy
-from .event import Event
+from .event import Batch, Event, Process
 from .stores import ip_reputation, process_is
 from .values import field, from_value, to_value
 
-CONTRACT_VERSION = "0.1.0"
+# The WIT package this SDK is written against (sandtrap:detector@0.2.0:
+# events arrive as one flat buffer per `on-events` call).
+CONTRACT_VERSION = "0.2.0"
 
 __all__ = [
+    "Batch",
     "CONTRACT_VERSION",
     "Config",
     "Detection",
@@ -49,6 +52,7 @@ __all__ = [
     "Finding",
     "InvalidArgument",
     "NotFound",
+    "Process",
     "Selector",
     "StoreError",
     "StoreNotImplemented",

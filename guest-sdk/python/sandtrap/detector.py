@@ -3,11 +3,13 @@
 componentize-py looks for a class named `Guest` in the app module and
 calls its methods for the exports of interface `guest`. `export_detector`
 builds that class around a user's `Detector` subclass: it holds the one
-detector instance of the component instance, turns Python values into
-contract records, and turns every exception into an error *result*. An
-exception escaping an export would trap, which the host counts as a fault
-and answers by discarding the instance; a failed event must not cost the
-detector its state.
+detector instance of the component instance, hands each event of an
+`on-events` batch to `on_event` as a lazy `Event` view, turns Python values
+into contract records, and turns every exception into an error *result*
+indexed by its event. An exception escaping an export would trap, which
+the host counts as a fault and answers by discarding the instance; a
+failed event must not cost the detector its state, nor the batch the
+detections of the other events.
 """
 
 import traceback
@@ -15,7 +17,7 @@ import traceback
 from . import _wit, log
 from .config import Config
 from .describe import Detection, DescriptionBuilder
-from .event import Event
+from .event import Batch, Event
 
 
 class Detector:
@@ -92,12 +94,6 @@ def export_detector(cls):
     # than one Guest object, but there is one detector per component instance.
     state = {"detector": None}
 
-    def run(ev_raw):
-        d = state["detector"]
-        if d is None:
-            raise RuntimeError("detector called before init")
-        return _detections(d.on_event(Event(ev_raw)))
-
     class Guest:
         def describe(self):
             # No error result exists for describe: a bug here must be loud,
@@ -112,20 +108,25 @@ def export_detector(cls):
                 state["detector"] = None
                 raise _wit.Err(error_message(e)) from None
 
-        def on_event(self, event):
-            try:
-                return run(event)
-            except Exception as e:
-                raise _wit.Err(error_message(e)) from None
-
-        def on_batch(self, events):
-            out = _wit.guest.BatchOutput(detections=[], errors=[])
-            for index, ev in enumerate(events):
+        def on_events(self, events):
+            g = _wit.guest
+            out = g.BatchOutput(detections=[], errors=[])
+            d = state["detector"]
+            # Batch never raises, whatever the bytes: a malformed buffer
+            # reads as fewer or emptier events, not as a trap.
+            for index, ev in enumerate(Batch(events)):
                 try:
-                    for det in run(ev):
-                        out.detections.append(_wit.guest.IndexedDetection(index=index, detection=det))
+                    if d is None:
+                        raise RuntimeError("detector called before init")
+                    # Normalised before anything is appended, so an event
+                    # whose result is half invalid is one error, not a
+                    # partial answer.
+                    dets = _detections(d.on_event(ev))
                 except Exception as e:
-                    out.errors.append(_wit.guest.IndexedError(index=index, message=error_message(e)))
+                    out.errors.append(g.IndexedError(index=index, message=error_message(e)))
+                    continue
+                for det in dets:
+                    out.detections.append(g.IndexedDetection(index=index, detection=det))
             return out
 
         def close(self):

@@ -1,100 +1,458 @@
-"""Read-only view of a contract `event` with typed argument accessors.
+"""Read-only views of the flat event batch of contract 0.2 (`on-events`).
 
-Each accessor returns `default` (None unless given) when the argument is
-absent *or* of another type, so a detector never crashes on an event that
-a different collector version decoded differently.
+The host hands the detector one `bytes` per call, laid out as in
+docs/event-encoding.md. `Batch` and `Event` read it in place: a field is
+decoded when a detector reads it, so the strings of an event the rule
+rejects on its name or comm are never turned into Python objects.
+`guest-sdk/wire/src/read.rs` is the reference; this module follows its
+rules exactly, and its conformance vectors are decoded in tests/.
+
+Every accessor checks its bounds and reads a malformed field as absent
+(an empty string or zero for the fixed fields, no argument for
+arguments) instead of raising: the buffer is input from outside, and an
+exception here would turn a bad event into an error for every detector
+that reads it.
 """
+
+# Annotations stay strings: the accessors `str`, `int`, `bytes`, `list` …
+# shadow the built-in types inside the class body.
+from __future__ import annotations
+
+import struct
 
 from . import _wit
 
+# The layout of docs/event-encoding.md, shared with the encoder of
+# sandtrap.testing.
+HEADER_LEN = 104
+ARG_LEN = 24
 
-class Event:
-    """An event that matched one of the detector's selectors.
+KIND_STR = 0
+KIND_INT = 1
+KIND_UINT = 2
+KIND_BOOL = 3
+KIND_BYTES = 4
+KIND_STR_LIST = 5
 
-    Attributes: `seq`, `timestamp`, `name`, `process` (the generated
-    `ProcessContext`: `entity_id`, `parent_entity_id`, `pid`, `tid`,
-    `ppid`, `start_ticks`, `comm`, `exe`, `uid`, `gid`, `cgroup_id`,
-    `container_id`), `raw` (the generated `Event`).
+AT_SEQ = 0
+AT_TIMESTAMP = 8
+AT_ENTITY_ID = 16
+AT_PARENT_ENTITY_ID = 24
+AT_START_TICKS = 32
+AT_CGROUP_ID = 40
+AT_PID = 48
+AT_TID = 52
+AT_PPID = 56
+AT_UID = 60
+AT_GID = 64
+AT_NAME = 68
+AT_COMM = 76
+AT_EXE = 84
+AT_CONTAINER_ID = 92
+AT_ARG_COUNT = 100
+
+# Compiled once: unpack_from on a precompiled Struct is the cheapest
+# unaligned little-endian read CPython has, and it copies nothing.
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+_I64 = struct.Struct("<q")
+_PAIR = struct.Struct("<II")
+
+
+def _as_buffer(buf):
+    # bytes.startswith(prefix, start) compares argument names without a
+    # copy, and a slice of exactly the bytes of a string then .decode() is
+    # the fastest way CPython has to make that string (about half the cost
+    # of str(memoryview_slice, "utf-8"), measured). memoryview has neither,
+    # so anything but bytes/bytearray is copied once; componentize-py
+    # passes `bytes`, which takes the first branch.
+    if isinstance(buf, (bytes, bytearray)):
+        return buf
+    return bytes(buf)
+
+
+class Batch:
+    """The events of one `on-events` call, in the host's order.
+
+    `len(batch)`, `batch[i]` and iteration give `Event` views; index `i`
+    is the index detections and errors are reported under. A count larger
+    than the offset table that fits in the buffer is cut to what fits, and
+    an event whose bounds are malformed reads as an empty event.
     """
 
-    __slots__ = ("raw", "_args")
+    __slots__ = ("_buf", "_count")
 
-    def __init__(self, raw):
-        self.raw = raw
-        self._args = None
+    def __init__(self, buf):
+        buf = _as_buffer(buf)
+        self._buf = buf
+        n = len(buf)
+        announced = _U32.unpack_from(buf, 0)[0] if n >= 4 else 0
+        self._count = min(announced, max(0, (n - 4) // 4))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i: int) -> "Event":
+        if i < 0:
+            i += self._count
+        if not 0 <= i < self._count:
+            raise IndexError("event index out of range")
+        buf = self._buf
+        start = _U32.unpack_from(buf, 4 + 4 * i)[0]
+        end = _U32.unpack_from(buf, 8 + 4 * i)[0] if i + 1 < self._count else len(buf)
+        if not start <= end <= len(buf):
+            return Event(b"")
+        return Event(buf, start, end)
+
+    def __iter__(self):
+        # The whole offset table in one unpack: the glue walks every batch
+        # this way, and per-event struct calls are most of a small
+        # detector's overhead.
+        buf, count = self._buf, self._count
+        n = len(buf)
+        starts = struct.unpack_from("<%dI" % count, buf, 4) if count else ()
+        last = count - 1
+        for i, start in enumerate(starts):
+            end = starts[i + 1] if i < last else n
+            yield Event(buf, start, end) if start <= end <= n else Event(b"")
+
+
+class Event:
+    """One event that matched a selector of the detector, read in place.
+
+    Attributes: `seq`, `timestamp`, `name`, `process` (a `Process`:
+    `entity_id`, `parent_entity_id`, `pid`, `tid`, `ppid`, `start_ticks`,
+    `comm`, `exe`, `uid`, `gid`, `cgroup_id`, `container_id`),
+    `container_id`, `raw` (the event's encoded bytes, a memoryview).
+
+    Typed accessors return `default` (None unless given) when the argument
+    is absent *or* of another type, so a detector never crashes on an event
+    that a different collector version decoded differently. When two
+    arguments share a name the first one is the argument (the host's rule).
+
+    `Event(data)` views one encoded event (what `sandtrap.testing.MockHost
+    .event` returns); `Batch` passes its own buffer and the event's bounds
+    instead of slicing, so building an event copies nothing.
+    """
+
+    __slots__ = ("_buf", "_base", "_len", "_name", "_comm", "_exe", "_cid", "_process", "_found")
+
+    def __init__(self, data=b"", start=0, end=None):
+        buf = data if type(data) is bytes else _as_buffer(data)
+        end = len(buf) if end is None else end
+        if not 0 <= start <= end <= len(buf):
+            buf, start, end = b"", 0, 0
+        self._buf = buf
+        self._base = start
+        self._len = end - start
+        # Decoded on first read (None: not read yet; a read never yields None).
+        self._name = self._comm = self._exe = self._cid = None
+        self._process = None
+        # Argument name → (kind, plain value), or None when absent.
+        self._found = None
+
+    # -- reads at an offset inside the event --------------------------------------
+
+    def _u32(self, at: int) -> int:
+        if at + 4 > self._len:
+            return 0
+        return _U32.unpack_from(self._buf, self._base + at)[0]
+
+    def _u64(self, at: int) -> int:
+        if at + 8 > self._len:
+            return 0
+        return _U64.unpack_from(self._buf, self._base + at)[0]
+
+    def _str(self, at: int):
+        """The str at `at`, or None when malformed."""
+        if at + 8 > self._len:
+            return None
+        off, n = _PAIR.unpack_from(self._buf, self._base + at)
+        if off + n > self._len:
+            return None
+        if n == 0:
+            return ""
+        a = self._base + off
+        try:
+            return self._buf[a:a + n].decode()
+        except UnicodeDecodeError:
+            return None
+
+    def _fixed_str(self, at: int) -> str:
+        s = self._str(at)
+        return "" if s is None else s
+
+    def _arg_count(self) -> int:
+        # No more entries than fit: a huge announced count must not make a
+        # lookup walk past the event.
+        size = self._len
+        if size <= HEADER_LEN:
+            return 0
+        announced = _U32.unpack_from(self._buf, self._base + AT_ARG_COUNT)[0]
+        fits = (size - HEADER_LEN) // ARG_LEN
+        return announced if announced < fits else fits
+
+    def _value(self, entry: int):
+        """(kind, plain value) of the argument entry at `entry`, or None
+        when its kind is unknown or its payload malformed. The entry itself
+        lies inside the event (`_arg_count` guarantees it)."""
+        buf, base = self._buf, self._base
+        kind = buf[base + entry + 8]
+        p = base + entry + 16
+        if kind == KIND_STR:
+            # _str inlined: string arguments are most of what rules read.
+            off, n = _PAIR.unpack_from(buf, p)
+            if off + n > self._len:
+                return None
+            if n == 0:
+                return kind, ""
+            a = base + off
+            try:
+                return kind, buf[a:a + n].decode()
+            except UnicodeDecodeError:
+                return None
+        if kind == KIND_INT:
+            return kind, _I64.unpack_from(buf, p)[0]
+        if kind == KIND_UINT:
+            return kind, _U64.unpack_from(buf, p)[0]
+        if kind == KIND_BOOL:
+            return kind, _U64.unpack_from(buf, p)[0] != 0
+        if kind == KIND_BYTES:
+            off, n = _PAIR.unpack_from(buf, p)
+            if off + n > self._len:
+                return None
+            return kind, bytes(buf[base + off:base + off + n])
+        if kind == KIND_STR_LIST:
+            off, count = _PAIR.unpack_from(buf, p)
+            if off + 8 * count > self._len:
+                return None
+            # A malformed element reads as "", keeping the others' positions.
+            fixed_str = self._fixed_str
+            return kind, [fixed_str(at) for at in range(off, off + 8 * count, 8)]
+        return None
+
+    def _lookup(self, name: str):
+        """(kind, plain value) of the first argument named `name`, or None;
+        remembered, so a second read of a name costs a dict lookup."""
+        found = self._found
+        if found is None:
+            found = self._found = {}
+        else:
+            v = found.get(name, _ABSENT)
+            if v is not _ABSENT:
+                return v
+        try:
+            want = name.encode()
+        except (UnicodeEncodeError, AttributeError):
+            return None
+        # Names are compared as bytes, in place: no other argument is
+        # decoded on the way.
+        wlen = len(want)
+        buf, base, size = self._buf, self._base, self._len
+        v = None
+        for entry in range(HEADER_LEN, HEADER_LEN + ARG_LEN * self._arg_count(), ARG_LEN):
+            off, n = _PAIR.unpack_from(buf, base + entry)
+            if n == wlen and off + n <= size and buf.startswith(want, base + off):
+                # As in read.rs, a first argument that is malformed makes
+                # the name absent: a later duplicate is never the answer.
+                v = self._value(entry)
+                break
+        found[name] = v
+        return v
+
+    # -- the fixed fields ---------------------------------------------------------
+
+    @property
+    def raw(self) -> memoryview:
+        """The event's encoded bytes (docs/event-encoding.md), not copied."""
+        return memoryview(self._buf)[self._base:self._base + self._len]
 
     @property
     def seq(self) -> int:
-        return self.raw.seq
+        """Position in the host's event stream."""
+        return self._u64(AT_SEQ)
 
     @property
     def timestamp(self) -> int:
-        return self.raw.timestamp
+        """Nanoseconds since the Unix epoch."""
+        return self._u64(AT_TIMESTAMP)
 
     @property
     def name(self) -> str:
-        return self.raw.name
+        """Tracee-style event name, e.g. `sched_process_exec`."""
+        if self._name is None:
+            self._name = self._fixed_str(AT_NAME)
+        return self._name
 
     @property
-    def process(self):
-        return self.raw.process
+    def process(self) -> "Process":
+        if self._process is None:
+            self._process = Process(self)
+        return self._process
 
     @property
     def container_id(self) -> str:
         """The container of the process, "" outside containers."""
-        return self.raw.process.container_id
+        if self._cid is None:
+            self._cid = self._fixed_str(AT_CONTAINER_ID)
+        return self._cid
 
-    def _index(self) -> dict:
-        # Built on first use: most detectors read two or three arguments of
-        # events that carry a handful, and the first occurrence wins, as in
-        # the Rust SDK.
-        if self._args is None:
-            args = {}
-            for f in self.raw.args:
-                args.setdefault(f.name, f.value)
-            self._args = args
-        return self._args
+    # -- arguments ------------------------------------------------------------------
 
     def has(self, name: str) -> bool:
-        return name in self._index()
+        return self._lookup(name) is not None
 
     def arg(self, name: str):
-        """The raw generated `Value_*` of argument `name`, or None."""
-        return self._index().get(name)
+        """The generated `Value_*` of argument `name`, or None."""
+        v = self._lookup(name)
+        return None if v is None else _to_wit(v)
 
     def get(self, name: str, default=None):
         """The plain Python value of argument `name`, whatever its type."""
-        v = self._index().get(name)
-        return default if v is None else v.value
+        v = self._lookup(name)
+        if v is None:
+            return default
+        return list(v[1]) if v[0] == KIND_STR_LIST else v[1]
 
     def str(self, name: str, default=None):
-        v = self._index().get(name)
-        return v.value if isinstance(v, _wit.types.Value_Str) else default
+        v = self._lookup(name)
+        return v[1] if v is not None and v[0] == KIND_STR else default
 
     def int(self, name: str, default=None):
         """An integer argument of either signedness."""
-        v = self._index().get(name)
-        if isinstance(v, (_wit.types.Value_Uint, _wit.types.Value_Int)):
-            return v.value
-        return default
+        v = self._lookup(name)
+        return v[1] if v is not None and (v[0] == KIND_UINT or v[0] == KIND_INT) else default
 
     def bool(self, name: str, default=None):
-        v = self._index().get(name)
-        return v.value if isinstance(v, _wit.types.Value_Boolean) else default
+        v = self._lookup(name)
+        return v[1] if v is not None and v[0] == KIND_BOOL else default
 
     def bytes(self, name: str, default=None):
-        v = self._index().get(name)
-        return bytes(v.value) if isinstance(v, _wit.types.Value_Bytes) else default
+        v = self._lookup(name)
+        return v[1] if v is not None and v[0] == KIND_BYTES else default
 
     def list(self, name: str, default=None):
         """A string-list argument (e.g. `argv`), as a new Python list."""
-        v = self._index().get(name)
-        return list(v.value) if isinstance(v, _wit.types.Value_StrList) else default
+        v = self._lookup(name)
+        # A copy: the decoded list is cached, and the caller may mutate it.
+        return list(v[1]) if v is not None and v[0] == KIND_STR_LIST else default
+
+    def fields(self) -> list:
+        """Every argument as a generated `Field` (`name`, `Value_*`), in the
+        producer's order, duplicates included; malformed ones are skipped.
+        Decodes the whole event."""
+        out = []
+        for i in range(self._arg_count()):
+            entry = HEADER_LEN + i * ARG_LEN
+            name = self._str(entry)
+            v = None if name is None else self._value(entry)
+            if v is not None:
+                out.append(_wit.types.Field(name=name, value=_to_wit(v)))
+        return out
 
     def args(self) -> dict:
-        """All arguments as a name → plain value dict."""
-        return {k: v.value for k, v in self._index().items()}
+        """All arguments as a name → plain value dict (the first of
+        duplicates, as every lookup). Decodes the whole event."""
+        out = {}
+        for i in range(self._arg_count()):
+            name = self._str(HEADER_LEN + i * ARG_LEN)
+            if name is not None and name not in out:
+                v = self.get(name, _ABSENT)
+                if v is not _ABSENT:
+                    out[name] = v
+        return out
 
     def __repr__(self) -> str:
-        p = self.raw.process
+        p = self.process
         return f"Event(seq={self.seq}, name={self.name!r}, pid={p.pid}, comm={p.comm!r}, args={self.args()!r})"
+
+
+_ABSENT = object()
+
+
+class Process:
+    """The process context of an event, read from the event's bytes."""
+
+    __slots__ = ("_ev",)
+
+    def __init__(self, ev: Event):
+        self._ev = ev
+
+    @property
+    def entity_id(self) -> int:
+        """64-bit entity id, unique for the host's lifetime (the key of the
+        process store)."""
+        return self._ev._u64(AT_ENTITY_ID)
+
+    @property
+    def parent_entity_id(self) -> int:
+        return self._ev._u64(AT_PARENT_ENTITY_ID)
+
+    @property
+    def start_ticks(self) -> int:
+        """Start in clock ticks since boot."""
+        return self._ev._u64(AT_START_TICKS)
+
+    @property
+    def cgroup_id(self) -> int:
+        return self._ev._u64(AT_CGROUP_ID)
+
+    @property
+    def pid(self) -> int:
+        return self._ev._u32(AT_PID)
+
+    @property
+    def tid(self) -> int:
+        return self._ev._u32(AT_TID)
+
+    @property
+    def ppid(self) -> int:
+        return self._ev._u32(AT_PPID)
+
+    @property
+    def uid(self) -> int:
+        return self._ev._u32(AT_UID)
+
+    @property
+    def gid(self) -> int:
+        return self._ev._u32(AT_GID)
+
+    @property
+    def comm(self) -> str:
+        """Task command name (at most 15 bytes, as the kernel keeps it)."""
+        ev = self._ev
+        if ev._comm is None:
+            ev._comm = ev._fixed_str(AT_COMM)
+        return ev._comm
+
+    @property
+    def exe(self) -> str:
+        """Executable path, when known."""
+        ev = self._ev
+        if ev._exe is None:
+            ev._exe = ev._fixed_str(AT_EXE)
+        return ev._exe
+
+    @property
+    def container_id(self) -> str:
+        return self._ev.container_id
+
+    def __repr__(self) -> str:
+        return f"Process(pid={self.pid}, comm={self.comm!r}, exe={self.exe!r}, entity_id={self.entity_id})"
+
+
+def _to_wit(v):
+    """The generated `Value_*` for a decoded (kind, plain value)."""
+    t = _wit.types
+    kind, value = v
+    if kind == KIND_STR:
+        return t.Value_Str(value)
+    if kind == KIND_INT:
+        return t.Value_Int(value)
+    if kind == KIND_UINT:
+        return t.Value_Uint(value)
+    if kind == KIND_BOOL:
+        return t.Value_Boolean(value)
+    if kind == KIND_BYTES:
+        return t.Value_Bytes(value)
+    return t.Value_StrList(list(value))

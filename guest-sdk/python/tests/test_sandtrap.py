@@ -6,7 +6,7 @@ import unittest
 import sandtrap
 from sandtrap import Config, Detection, Detector, NotFound, StoreUnhealthy, describe, finding, select, stores
 from sandtrap import _wit
-from sandtrap.testing import MockHost
+from sandtrap.testing import MockHost, encode_batch
 
 T = _wit.types
 
@@ -45,6 +45,30 @@ class Events(unittest.TestCase):
         self.assertIs(ev.bool("b"), False)
         self.assertEqual(ev.list("l"), ["a"])
         self.assertEqual(ev.bytes("raw"), b"\x01")
+
+    def test_duplicates_first_wins(self):
+        ev = sandtrap.Event(MockHost().event("x", [("a", "first"), ("b", 1), ("a", "second")]))
+        self.assertEqual(ev.str("a"), "first")
+        self.assertEqual(ev.args(), {"a": "first", "b": 1})
+        self.assertEqual([(f.name, f.value) for f in ev.fields()],
+                         [("a", T.Value_Str("first")), ("b", T.Value_Uint(1)), ("a", T.Value_Str("second"))])
+
+    def test_cached_list_is_not_shared(self):
+        ev = self.ev
+        ev.list("l").append("mutated")
+        self.assertEqual(ev.list("l"), ["a"])
+        self.assertEqual(ev.get("l"), ["a"])
+
+    def test_process_and_header(self):
+        data = MockHost().event("x", pid=42, ppid=7, comm="a-very-long-command-name", uid=1000,
+                                container_id="c0ffee")
+        ev = sandtrap.Event(data)
+        p = ev.process
+        self.assertEqual((ev.name, ev.seq, ev.timestamp), ("x", 1, MockHost.CLOCK))
+        self.assertEqual((p.pid, p.tid, p.ppid, p.entity_id, p.parent_entity_id), (42, 42, 7, 42, 7))
+        self.assertEqual((p.comm, p.uid, p.gid), ("a-very-long-com", 1000, 1000))
+        self.assertEqual((ev.container_id, p.container_id), ("c0ffee", "c0ffee"))
+        self.assertEqual(bytes(ev.raw), data)
 
     def test_wrong_type_or_absent_is_default(self):
         ev = self.ev
@@ -139,13 +163,13 @@ class Glue(unittest.TestCase):
         self.assertRegex(out.errors[0][1], r"^KeyError: 'missing' \(test_sandtrap.py:\d+ in on_event\)$")
         self.assertIn("TypeError", out.errors[1][1])
 
-    def test_on_event_raises_err(self):
+    def test_every_event_gets_its_own_result(self):
         h = MockHost().install()
         g = self.Guest()
         g.init([])
-        with self.assertRaises(_wit.Err) as cm:
-            g.on_event(h.event("e", {"mode": "raise"}))
-        self.assertTrue(cm.exception.value.startswith("KeyError"))
+        out = g.on_events(encode_batch([h.event("e", {"mode": m}) for m in ("raise", "ok", "raise")]))
+        self.assertEqual([d.index for d in out.detections], [1])
+        self.assertEqual([(e.index, e.message.split(":")[0]) for e in out.errors], [(0, "KeyError"), (2, "KeyError")])
 
     def test_init_error_and_call_before_init(self):
         h = MockHost()
@@ -153,8 +177,10 @@ class Glue(unittest.TestCase):
                          "ValueError: refused by config (test_sandtrap.py:%d in __init__)" % (Faulty.__init__.__code__.co_firstlineno + 3))
         g = self.Guest()
         g.close()
-        with self.assertRaisesRegex(_wit.Err, "before init"):
-            g.on_event(h.event("e"))
+        out = g.on_events(encode_batch([h.event("e"), h.event("e")]))
+        self.assertEqual(out.detections, [])
+        self.assertEqual([e.index for e in out.errors], [0, 1])
+        self.assertIn("before init", out.errors[0].message)
 
 
 if __name__ == "__main__":

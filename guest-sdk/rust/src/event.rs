@@ -1,55 +1,6 @@
-//! Typed reading of event arguments, and constructors for values.
+//! Constructors for finding values and detections.
 
-use crate::{Detection, Event, Field, Severity, Value};
-
-/// Reading arguments by name without matching on [`Value`] by hand.
-pub trait EventExt {
-    /// The raw value of argument `name`.
-    fn arg(&self, name: &str) -> Option<&Value>;
-    /// A string argument.
-    fn arg_str(&self, name: &str) -> Option<&str> {
-        match self.arg(name)? {
-            Value::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-    /// An integer argument of either sign that fits in `u64`.
-    fn arg_u64(&self, name: &str) -> Option<u64> {
-        match self.arg(name)? {
-            Value::Uint(v) => Some(*v),
-            Value::Int(v) => u64::try_from(*v).ok(),
-            _ => None,
-        }
-    }
-    /// An integer argument of either sign that fits in `i64`.
-    fn arg_i64(&self, name: &str) -> Option<i64> {
-        match self.arg(name)? {
-            Value::Int(v) => Some(*v),
-            Value::Uint(v) => i64::try_from(*v).ok(),
-            _ => None,
-        }
-    }
-    /// A boolean argument.
-    fn arg_bool(&self, name: &str) -> Option<bool> {
-        match self.arg(name)? {
-            Value::Boolean(v) => Some(*v),
-            _ => None,
-        }
-    }
-    /// A string-list argument (e.g. `argv`).
-    fn arg_list(&self, name: &str) -> Option<&[String]> {
-        match self.arg(name)? {
-            Value::StrList(v) => Some(v),
-            _ => None,
-        }
-    }
-}
-
-impl EventExt for Event {
-    fn arg(&self, name: &str) -> Option<&Value> {
-        self.args.iter().find(|f| f.name == name).map(|f| &f.value)
-    }
-}
+use crate::{Detection, Field, Severity, StrList, Value};
 
 impl From<&str> for Value {
     fn from(v: &str) -> Self {
@@ -79,6 +30,16 @@ impl From<i64> for Value {
 impl From<bool> for Value {
     fn from(v: bool) -> Self {
         Value::Boolean(v)
+    }
+}
+impl From<StrList<'_>> for Value {
+    fn from(v: StrList<'_>) -> Self {
+        Value::StrList(v.to_vec())
+    }
+}
+impl From<&[&str]> for Value {
+    fn from(v: &[&str]) -> Self {
+        Value::StrList(v.iter().map(|s| (*s).to_owned()).collect())
     }
 }
 impl From<Vec<String>> for Value {

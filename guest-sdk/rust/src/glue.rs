@@ -3,7 +3,7 @@
 use std::any::Any;
 use std::cell::RefCell;
 
-use crate::{BatchOutput, Config, Detection, Detector, Event, IndexedDetection, IndexedError};
+use crate::{Batch, BatchOutput, Config, Detector, IndexedDetection, IndexedError};
 
 thread_local! {
     // A component instance is single-threaded; this is its one detector.
@@ -27,20 +27,16 @@ fn with<T: Detector, R>(f: impl FnOnce(&mut T) -> Result<R, String>) -> Result<R
     })
 }
 
-/// `on-event` export.
-pub fn on_event<T: Detector>(event: &Event) -> Result<Vec<Detection>, String> {
-    with::<T, _>(|d| d.on_event(event))
-}
-
-/// `on-batch` export: the events in order, errors kept per event.
-pub fn on_batch<T: Detector>(events: &[Event]) -> BatchOutput {
+/// `on-events` export: the events in order, errors kept per event, so
+/// one event the detector cannot handle costs only itself.
+pub fn on_events<T: Detector>(batch: &[u8]) -> BatchOutput {
     let mut out = BatchOutput {
         detections: Vec::new(),
         errors: Vec::new(),
     };
-    for (i, ev) in events.iter().enumerate() {
-        let index = i as u32;
-        match with::<T, _>(|d| d.on_event(ev)) {
+    for (i, ev) in Batch::new(batch).iter().enumerate() {
+        let index = u32::try_from(i).unwrap_or(u32::MAX);
+        match with::<T, _>(|d| d.on_event(&ev)) {
             Ok(list) => out.detections.extend(
                 list.into_iter()
                     .map(|detection| IndexedDetection { index, detection }),

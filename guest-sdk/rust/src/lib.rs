@@ -3,8 +3,9 @@
 //! A detector is a type that implements [`Detector`], exported with
 //! [`export_detector!`]; the crate builds with
 //! `cargo build --target wasm32-wasip2` into a component the host loads.
-//! Store calls are plain functions in [`stores`]; event fields are read
-//! with the helpers of [`EventExt`].
+//! Store calls are plain functions in [`stores`]. An [`Event`] is read in
+//! place from the batch the host sent: each accessor decodes its field when
+//! called, so fields a detector never reads cost nothing.
 //!
 //! ```ignore
 //! use sandtrap_sdk::prelude::*;
@@ -20,7 +21,7 @@
 //!     }
 //!     fn init(_: &Config) -> Result<Self, String> { Ok(Hello) }
 //!     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
-//!         Ok(vec![Detection::new().field("comm", ev.process.comm.as_str())])
+//!         Ok(vec![Detection::new().field("comm", ev.process().comm())])
 //!     }
 //! }
 //!
@@ -54,16 +55,22 @@ pub use bindings::exports::sandtrap::detector::guest::{
     IndexedDetection, IndexedError, Selector, Severity,
 };
 pub use bindings::sandtrap::detector::types::{
-    ContainerFilter, ContainerInfo, DnsResponse, Event, Field, HealthInfo, HealthStatus, PodInfo,
-    ProcessContext, ProcessInfo, ResolvedSymbols, StoreError, StoreMetadata, StoreMetrics,
-    SymbolInfo, SystemInfo, Value,
+    ContainerFilter, ContainerInfo, DnsResponse, Field, HealthInfo, HealthStatus, PodInfo,
+    ProcessInfo, ResolvedSymbols, StoreError, StoreMetadata, StoreMetrics, SymbolInfo, SystemInfo,
+    Value,
 };
+pub use sandtrap_wire::{Arg, Batch, ProcessView, StrList, ValueRef};
+
+/// One event, read in place from the batch the host sent
+/// (`docs/event-encoding.md`): `ev.name()`, `ev.process().exe()`,
+/// `ev.arg_str("pathname")`, … Strings borrow from the batch; copy what
+/// you keep past the call.
+pub type Event<'a> = sandtrap_wire::EventView<'a>;
 pub use config::Config;
 pub use describe::{DescriptionBuilder, describe, finding, select};
-pub use event::EventExt;
 
 /// The contract version this SDK builds against.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 /// A detector: created by `init` once per instance, then called for every
 /// event one of its selectors matched.
@@ -75,7 +82,7 @@ pub trait Detector: Sized + 'static {
     fn init(config: &Config) -> Result<Self, String>;
     /// Handles one event. An `Err` is counted and logged by the host; it is
     /// not a crash.
-    fn on_event(&mut self, event: &Event) -> Result<Vec<Detection>, String>;
+    fn on_event(&mut self, event: &Event<'_>) -> Result<Vec<Detection>, String>;
     /// Called once before the instance is dropped.
     fn close(&mut self) {}
 }
@@ -85,8 +92,8 @@ pub mod prelude {
     pub use crate::log;
     pub use crate::stores;
     pub use crate::{
-        Config, Description, Detection, Detector, Event, EventExt, FilterOp, ProcessInfo, Severity,
-        StoreError, Value, describe, export_detector, finding, select,
+        Config, Description, Detection, Detector, Event, FilterOp, ProcessInfo, Severity,
+        StoreError, StrList, Value, ValueRef, describe, export_detector, finding, select,
     };
 }
 
@@ -114,14 +121,8 @@ macro_rules! export_detector {
             ) -> ::std::result::Result<(), ::std::string::String> {
                 $crate::__private::init::<$ty>(config)
             }
-            fn on_event(
-                event: $crate::Event,
-            ) -> ::std::result::Result<::std::vec::Vec<$crate::Detection>, ::std::string::String>
-            {
-                $crate::__private::on_event::<$ty>(&event)
-            }
-            fn on_batch(events: ::std::vec::Vec<$crate::Event>) -> $crate::BatchOutput {
-                $crate::__private::on_batch::<$ty>(&events)
+            fn on_events(events: ::std::vec::Vec<u8>) -> $crate::BatchOutput {
+                $crate::__private::on_events::<$ty>(&events)
             }
             fn close() {
                 $crate::__private::close::<$ty>()

@@ -69,6 +69,11 @@ pub(crate) fn render(d: &Dispatcher, collector: &[(&str, u64)]) -> String {
             }
         };
     counter("events_total", "Events delivered.", &|s| s.events);
+    counter(
+        "calls_total",
+        "Calls into the detector; each carries one or more events.",
+        &|s| s.calls,
+    );
     counter("findings_total", "Detections returned.", &|s| s.detections);
     counter(
         "shed_total",

@@ -44,6 +44,42 @@ impl Event {
         }
     }
 
+    /// Appends the event in the flat encoding detectors receive
+    /// (`docs/event-encoding.md`).
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), sandtrap_wire::EncodeError> {
+        use sandtrap_wire::WriteValue as W;
+        let p = &self.process;
+        let header = sandtrap_wire::EventHeader {
+            seq: self.seq,
+            timestamp: self.timestamp,
+            name: &self.name,
+            entity_id: p.entity_id,
+            parent_entity_id: p.parent_entity_id,
+            pid: p.pid,
+            tid: p.tid,
+            ppid: p.ppid,
+            start_ticks: p.start_ticks,
+            uid: p.uid,
+            gid: p.gid,
+            cgroup_id: p.cgroup_id,
+            comm: &p.comm,
+            exe: &p.exe,
+            container_id: &p.container_id,
+        };
+        let args = self.args.iter().map(|a| {
+            let v = match &a.value {
+                Value::Str(s) => W::Str(s),
+                Value::Int(v) => W::Int(*v),
+                Value::Uint(v) => W::Uint(*v),
+                Value::Bool(v) => W::Bool(*v),
+                Value::Bytes(b) => W::Bytes(b),
+                Value::StrList(l) => W::StrList(l),
+            };
+            (a.name.as_str(), v)
+        });
+        sandtrap_wire::encode_event(out, &header, args)
+    }
+
     /// An integer argument of either signedness, if it fits in `u64`.
     pub fn arg_u64(&self, name: &str) -> Option<u64> {
         match self.arg(name) {

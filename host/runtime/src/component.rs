@@ -194,19 +194,23 @@ mod tests {
 
     #[test]
     fn contract_errors_name_both_versions() {
-        let err =
-            check_contract("x.wasm", &[], &["sandtrap:detector/guest@0.2.0".into()]).unwrap_err();
-        let text = err.to_string();
-        assert!(
-            text.contains("x.wasm") && text.contains("@0.2.0") && text.contains("@0.1.0"),
-            "{text}"
-        );
+        for foreign in ["0.1.0", "0.3.0"] {
+            let export = format!("sandtrap:detector/guest@{foreign}");
+            let err = check_contract("x.wasm", &[], &[export]).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains("x.wasm")
+                    && text.contains(&format!("@{foreign}"))
+                    && text.contains(&format!("@{CONTRACT_VERSION}")),
+                "{text}"
+            );
+        }
         let err = check_contract("y.wasm", &[], &["wasi:cli/run@0.2.0".into()]).unwrap_err();
         assert!(err.to_string().contains("not a sandtrap detector"), "{err}");
         let err = check_contract(
             "z.wasm",
             &["sandtrap:detector/processes@9.0.0".into()],
-            &["sandtrap:detector/guest@0.1.0".into()],
+            &[format!("sandtrap:detector/guest@{CONTRACT_VERSION}")],
         )
         .unwrap_err();
         assert!(err.to_string().contains("@9.0.0"), "{err}");

@@ -16,17 +16,6 @@ pub(crate) fn store_error(e: m::StoreError) -> w::StoreError {
     }
 }
 
-pub(crate) fn value_to_wit(v: &m::Value) -> w::Value {
-    match v {
-        m::Value::Str(s) => w::Value::Str(s.clone()),
-        m::Value::Int(i) => w::Value::Int(*i),
-        m::Value::Uint(u) => w::Value::Uint(*u),
-        m::Value::Bool(b) => w::Value::Boolean(*b),
-        m::Value::Bytes(b) => w::Value::Bytes(b.clone()),
-        m::Value::StrList(l) => w::Value::StrList(l.clone()),
-    }
-}
-
 pub(crate) fn value_from_wit(v: w::Value) -> m::Value {
     match v {
         w::Value::Str(s) => m::Value::Str(s),
@@ -35,37 +24,6 @@ pub(crate) fn value_from_wit(v: w::Value) -> m::Value {
         w::Value::Boolean(b) => m::Value::Bool(b),
         w::Value::Bytes(b) => m::Value::Bytes(b),
         w::Value::StrList(l) => m::Value::StrList(l),
-    }
-}
-
-pub(crate) fn event_to_wit(ev: &m::Event) -> w::Event {
-    let p = &ev.process;
-    w::Event {
-        seq: ev.seq,
-        timestamp: ev.timestamp,
-        name: ev.name.clone(),
-        process: w::ProcessContext {
-            entity_id: p.entity_id,
-            parent_entity_id: p.parent_entity_id,
-            pid: p.pid,
-            tid: p.tid,
-            ppid: p.ppid,
-            start_ticks: p.start_ticks,
-            comm: p.comm.clone(),
-            exe: p.exe.clone(),
-            uid: p.uid,
-            gid: p.gid,
-            cgroup_id: p.cgroup_id,
-            container_id: p.container_id.clone(),
-        },
-        args: ev
-            .args
-            .iter()
-            .map(|a| w::Field {
-                name: a.name.clone(),
-                value: value_to_wit(&a.value),
-            })
-            .collect(),
     }
 }
 

@@ -23,6 +23,8 @@ use crate::state::{HostState, LogLine};
 pub struct DetectorStats {
     /// Events delivered.
     pub events: u64,
+    /// Calls into the guest; below `events` when events went in batches.
+    pub calls: u64,
     /// Detections returned.
     pub detections: u64,
     /// Errors the detector returned (not traps).
@@ -101,7 +103,12 @@ pub struct Detector {
     enabled: bool,
     /// Id under which this instance runs, when not the component's own.
     instance: Option<String>,
+    /// The last batch's buffer, reused so a call allocates nothing.
+    batch_buf: Vec<u8>,
 }
+
+/// Larger batch buffers are freed after the call rather than kept.
+const MAX_KEPT_BATCH_BUFFER: usize = 1 << 20;
 
 pub(crate) fn new_store(rt: &Runtime, detector_id: String, limits: &Limits) -> Store<HostState> {
     let state = HostState::new(
@@ -194,6 +201,7 @@ impl Detector {
             unreported: 0,
             enabled: true,
             instance: None,
+            batch_buf: Vec::new(),
             component,
             config,
             limits,
@@ -288,32 +296,48 @@ impl Detector {
     /// when the detector returned an error, which is counted and logged);
     /// `Err` reports a fault that cost the instance.
     pub fn on_event(&mut self, rt: &Runtime, ev: &Event) -> Result<Vec<Detection>, Fault> {
-        if self.quarantined.is_some() {
+        let mut wire = Vec::new();
+        if let Err(e) = ev.encode(&mut wire) {
+            self.stats.errors += 1;
+            tracing::warn!(detector = %self.id(), seq = ev.seq, "event not delivered: {e}");
             return Ok(Vec::new());
         }
-        self.clock_ns = rt.clock.now_ns();
-        if !self.event_limiter.allow(self.clock_ns) {
-            self.stats.shed += 1;
-            return Ok(Vec::new());
-        }
-        self.ensure_instance(rt)?;
-        self.stats.events += 1;
-        let started = std::time::Instant::now();
-        let result = self.call(rt, ev);
-        let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.stats.observe_latency(ns);
-        result
+        let found = self.on_encoded(rt, &[&wire])?;
+        Ok(found.into_iter().map(|(_, d)| d).collect())
     }
 
-    /// Delivers several events in one call of the guest's `on-batch`, which
-    /// amortises the boundary crossing. `Ok` holds each detection with the
-    /// index of its event in `events`; the batch shares one CPU deadline and
-    /// a store-call budget of `store_calls_per_event` per event. A fault
-    /// costs the instance, as in [`Detector::on_event`].
+    /// Delivers several events in one call, which amortises the boundary
+    /// crossing; see [`Detector::on_encoded`].
     pub fn on_batch(
         &mut self,
         rt: &Runtime,
         events: &[Event],
+    ) -> Result<Vec<(usize, Detection)>, Fault> {
+        let mut wires: Vec<Vec<u8>> = Vec::with_capacity(events.len());
+        for ev in events {
+            let mut wire = Vec::new();
+            if let Err(e) = ev.encode(&mut wire) {
+                // Kept as an empty event so indices still match `events`.
+                self.stats.errors += 1;
+                tracing::warn!(detector = %self.id(), seq = ev.seq, "event not delivered: {e}");
+                wire.clear();
+            }
+            wires.push(wire);
+        }
+        let refs: Vec<&[u8]> = wires.iter().map(Vec::as_slice).collect();
+        self.on_encoded(rt, &refs)
+    }
+
+    /// Delivers events already in the flat encoding ([`Event::encode`]) in
+    /// one call of the guest's `on-events`. `Ok` holds each detection with
+    /// the index of its event in `events`; the call shares one CPU
+    /// deadline and a store-call budget of `store_calls_per_event` per
+    /// event. Errors the detector returns are counted and logged; a trap
+    /// is a fault that costs the instance.
+    pub fn on_encoded(
+        &mut self,
+        rt: &Runtime,
+        events: &[&[u8]],
     ) -> Result<Vec<(usize, Detection)>, Fault> {
         if self.quarantined.is_some() || events.is_empty() {
             return Ok(Vec::new());
@@ -332,6 +356,16 @@ impl Detector {
         }
         self.ensure_instance(rt)?;
         self.stats.events += kept_events.len() as u64;
+        self.stats.calls += 1;
+        let mut batch = std::mem::take(&mut self.batch_buf);
+        if let Err(e) =
+            sandtrap_wire::encode_batch(&mut batch, kept_events.iter().map(|&i| events[i]))
+        {
+            self.stats.errors += kept_events.len() as u64;
+            tracing::warn!(detector = %self.id(), "batch not delivered: {e}");
+            self.batch_buf = batch;
+            return Ok(Vec::new());
+        }
         let started = std::time::Instant::now();
         let limits = &self.limits;
         let live = self.live.as_mut().expect("instance present: made above");
@@ -339,22 +373,25 @@ impl Detector {
         let per_event = limits.store_calls_per_event;
         live.store.data_mut().store_budget =
             per_event.saturating_mul(u32::try_from(kept_events.len()).unwrap_or(u32::MAX));
-        let batch: Vec<_> = kept_events
-            .iter()
-            .map(|&i| convert::event_to_wit(&events[i]))
-            .collect();
         let result = live
             .bindings
             .sandtrap_detector_guest()
-            .call_on_batch(&mut live.store, &batch);
+            .call_on_events(&mut live.store, &batch);
         let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.stats.observe_latency(ns);
+        // The buffer is kept for the next call, but not a huge one.
+        if batch.capacity() <= MAX_KEPT_BATCH_BUFFER {
+            self.batch_buf = batch;
+        }
         match result {
             Ok(out) => {
                 self.consecutive_faults = 0;
                 self.stats.errors += out.errors.len() as u64;
                 for e in &out.errors {
-                    tracing::warn!(detector = %self.id(), index = e.index, "detector error: {}", e.message);
+                    let seq = kept_events
+                        .get(e.index as usize)
+                        .map(|&i| sandtrap_wire::EventView::new(events[i]).seq());
+                    tracing::warn!(detector = %self.id(), seq, "detector error: {}", e.message);
                 }
                 self.stats.detections += out.detections.len() as u64;
                 let now = rt.clock.now_ns();
@@ -412,48 +449,22 @@ impl Detector {
         self.enabled = on;
     }
 
-    fn call(&mut self, rt: &Runtime, ev: &Event) -> Result<Vec<Detection>, Fault> {
-        let limits = &self.limits;
-        let live = self.live.as_mut().expect("instance present: made above");
-        arm(rt, &mut live.store, limits);
-        let wit_event = convert::event_to_wit(ev);
-        match live
-            .bindings
-            .sandtrap_detector_guest()
-            .call_on_event(&mut live.store, &wit_event)
-        {
-            Ok(Ok(detections)) => {
-                self.consecutive_faults = 0;
-                self.stats.detections += detections.len() as u64;
-                let now = rt.clock.now_ns();
-                let mut kept = Vec::with_capacity(detections.len());
-                for d in detections {
-                    if self.finding_limiter.allow(now) {
-                        kept.push(convert::detection_from_wit(d));
-                    } else {
-                        self.stats.suppressed += 1;
-                        self.unreported += 1;
-                    }
-                }
-                Ok(kept)
-            }
-            Ok(Err(message)) => {
-                self.consecutive_faults = 0;
-                self.stats.errors += 1;
-                tracing::warn!(detector = %self.id(), seq = ev.seq, "detector error: {message}");
-                Ok(Vec::new())
-            }
-            Err(e) => {
-                let reason = describe_trap(&e, &self.limits);
-                Err(self.fault(reason))
-            }
-        }
-    }
-
     /// Detections suppressed since the last call, once the findings limit
     /// has room again: the host reports them as one summary finding, so
     /// nothing is dropped silently.
     pub fn take_suppressed(&mut self, now_ns: u64) -> Option<u64> {
+        if self.unreported == 0 {
+            return None;
+        }
+        self.take_suppressed_at(now_ns)
+    }
+
+    /// Whether detections are waiting to be summarised.
+    pub(crate) fn has_suppressed(&self) -> bool {
+        self.unreported != 0
+    }
+
+    fn take_suppressed_at(&mut self, now_ns: u64) -> Option<u64> {
         if self.unreported == 0 || !self.finding_limiter.allow(now_ns) {
             return None;
         }

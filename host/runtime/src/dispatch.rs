@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use sandtrap_model::{DetectorRef, Event, Finding};
 
@@ -323,7 +323,7 @@ impl Dispatcher {
         let mut selected = false;
         // Moved, not copied: worker queues share it, and an event no
         // detector selects costs no copy of its strings.
-        let ev = Arc::new(ev);
+        let ev = Arc::new(Dispatched::new(ev));
         for &i in candidates {
             let s = &self.slots[i];
             if !s.enabled || !s.component.info().selectors.iter().any(|x| x.matches(&ev)) {
@@ -338,7 +338,12 @@ impl Dispatcher {
                 }
                 None => {
                     self.stats.calls += 1;
-                    deliver(&self.rt, &mut lock(&s.detector), &ev, &mut out);
+                    deliver(
+                        &self.rt,
+                        &mut lock(&s.detector),
+                        std::slice::from_ref(&ev),
+                        &mut out,
+                    );
                 }
             }
         }
@@ -346,9 +351,15 @@ impl Dispatcher {
             self.stats.unselected += 1;
         }
         if self.threads.is_none() {
-            let now = self.rt.clock.now_ns();
+            // The clock is read only when something waits to be summarised:
+            // this runs for every event.
+            let mut now = None;
             for s in &self.slots {
                 let mut d = lock(&s.detector);
+                if !d.has_suppressed() {
+                    continue;
+                }
+                let now = *now.get_or_insert_with(|| self.rt.clock.now_ns());
                 if let Some(n) = d.take_suppressed(now) {
                     out.findings.push(suppression_summary(&d, &ev, n));
                 }
@@ -428,12 +439,52 @@ impl Drop for Dispatcher {
     }
 }
 
-/// Calls one detector with one event and enriches what it found.
-pub(crate) fn deliver(rt: &Runtime, d: &mut Detector, ev: &Event, out: &mut Outcome) {
-    match d.on_event(rt, ev) {
+/// An event on its way to the detectors, with its flat encoding for the
+/// boundary: made when the first detector takes it, then shared by every
+/// other, so the host encodes an event once however many detectors read it.
+pub(crate) struct Dispatched {
+    event: Event,
+    wire: OnceLock<Vec<u8>>,
+}
+
+impl Dispatched {
+    pub(crate) fn new(event: Event) -> Self {
+        Self {
+            event,
+            wire: OnceLock::new(),
+        }
+    }
+
+    /// The encoding; empty for an event too large to frame (beyond 4 GiB,
+    /// which the collector's bounds rule out), which a detector then reads
+    /// as an empty event rather than the host failing.
+    pub(crate) fn wire(&self) -> &[u8] {
+        self.wire.get_or_init(|| {
+            let mut out = Vec::with_capacity(256);
+            if let Err(e) = self.event.encode(&mut out) {
+                tracing::warn!(seq = self.event.seq, "event not encodable: {e}");
+                out.clear();
+            }
+            out
+        })
+    }
+}
+
+impl std::ops::Deref for Dispatched {
+    type Target = Event;
+    fn deref(&self) -> &Event {
+        &self.event
+    }
+}
+
+/// Calls one detector with a run of events in stream order and enriches
+/// what it found.
+pub(crate) fn deliver(rt: &Runtime, d: &mut Detector, evs: &[Arc<Dispatched>], out: &mut Outcome) {
+    let wires: Vec<&[u8]> = evs.iter().map(|e| e.wire()).collect();
+    match d.on_encoded(rt, &wires) {
         Ok(detections) => {
-            for det in detections {
-                out.findings.push(enrich(rt, d, ev, det));
+            for (i, det) in detections {
+                out.findings.push(enrich(rt, d, &evs[i], det));
             }
         }
         Err(fault) => out.faults.push(fault),

@@ -6,6 +6,10 @@
 //! detector drains its own bounded FIFO on its own thread; a full queue
 //! sheds the event for that detector alone (counted as `shed`).
 //!
+//! A worker takes every event waiting in its queue, up to [`MAX_BATCH`],
+//! in one call of the detector, so the boundary is crossed once per batch
+//! when the detector falls behind and once per event when it keeps up.
+//!
 //! One ordering is kept across threads: a detector that declares a
 //! writable store (required or optional) sees every write the store's owner
 //! made for earlier events. Before taking event N, a worker waits until the
@@ -24,14 +28,19 @@ use std::time::Duration;
 use sandtrap_model::Event;
 
 use crate::detector::Detector;
-use crate::dispatch::{Outcome, deliver, lock, suppression_summary};
+use crate::dispatch::{Dispatched, Outcome, deliver, lock, suppression_summary};
 use crate::engine::Runtime;
 
 /// How often an idle worker reports findings its limit suppressed.
 const SUMMARY_INTERVAL: Duration = Duration::from_secs(1);
 
+/// Most events handed to a detector in one call. The call shares one CPU
+/// deadline, so this bounds how much one slow event can cost its
+/// neighbours in the batch.
+pub const MAX_BATCH: usize = 32;
+
 pub(crate) enum Job {
-    Event(Arc<Event>),
+    Event(Arc<Dispatched>),
     /// Put this version in place; the old one has seen every earlier event
     /// and is closed.
     Swap(Box<Detector>),
@@ -42,7 +51,7 @@ pub(crate) enum Job {
 #[derive(Default)]
 struct State {
     jobs: VecDeque<Job>,
-    /// Sequence number of the event being delivered.
+    /// Sequence number of the first event being delivered.
     busy: Option<u64>,
     /// A job (event, swap or close) is in progress.
     working: bool,
@@ -94,7 +103,7 @@ impl Queue {
     }
 
     /// Queues an event; `false` when the queue is full and it was shed.
-    pub(crate) fn push_event(&self, ev: &Arc<Event>) -> bool {
+    pub(crate) fn push_event(&self, ev: &Arc<Dispatched>) -> bool {
         let mut st = self.lock();
         if st.jobs.len() >= self.capacity {
             drop(st);
@@ -196,13 +205,21 @@ impl Drop for Finished<'_> {
     }
 }
 
+/// What a worker does next.
+enum Taken {
+    /// A run of consecutive events, in stream order.
+    Events(Vec<Arc<Dispatched>>),
+    Swap(Box<Detector>),
+    Close,
+}
+
 fn run(rt: &Runtime, detector: &Mutex<Detector>, queue: &Queue, results: &Sender<Outcome>) {
     let _finished = Finished(queue);
-    let mut last: Option<Arc<Event>> = None;
+    let mut last: Option<Arc<Dispatched>> = None;
     loop {
-        let job = next_job(rt, detector, queue, last.as_deref(), results);
+        let job = next_job(rt, detector, queue, last.as_deref().map(|d| &**d), results);
         match job {
-            Job::Event(ev) => {
+            Taken::Events(evs) => {
                 let mut out = Outcome::default();
                 {
                     let mut d = lock(detector);
@@ -210,9 +227,11 @@ fn run(rt: &Runtime, detector: &Mutex<Detector>, queue: &Queue, results: &Sender
                     if shed > 0 {
                         d.note_shed(shed);
                     }
-                    deliver(rt, &mut d, &ev, &mut out);
-                    if let Some(n) = d.take_suppressed(rt.clock.now_ns()) {
-                        out.findings.push(suppression_summary(&d, &ev, n));
+                    deliver(rt, &mut d, &evs, &mut out);
+                    if let Some(ev) = evs.last()
+                        && let Some(n) = d.take_suppressed(rt.clock.now_ns())
+                    {
+                        out.findings.push(suppression_summary(&d, ev, n));
                     }
                 }
                 // Results go out before the job counts as done, so whoever
@@ -225,16 +244,21 @@ fn run(rt: &Runtime, detector: &Mutex<Detector>, queue: &Queue, results: &Sender
                 st.working = false;
                 drop(st);
                 queue.changed.notify_all();
-                last = Some(ev);
+                last = evs.into_iter().next_back();
             }
-            Job::Swap(new) => {
+            Taken::Swap(new) => {
                 let mut old = std::mem::replace(&mut *lock(detector), *new);
-                retire(rt, &mut old, last.as_deref(), results);
+                retire(rt, &mut old, last.as_deref().map(|d| &**d), results);
                 queue.lock().working = false;
                 queue.changed.notify_all();
             }
-            Job::Close => {
-                retire(rt, &mut lock(detector), last.as_deref(), results);
+            Taken::Close => {
+                retire(
+                    rt,
+                    &mut lock(detector),
+                    last.as_deref().map(|d| &**d),
+                    results,
+                );
                 return;
             }
         }
@@ -249,7 +273,7 @@ fn next_job(
     queue: &Queue,
     last: Option<&Event>,
     results: &Sender<Outcome>,
-) -> Job {
+) -> Taken {
     let mut st = queue.lock();
     loop {
         let Some(front) = st.jobs.front() else {
@@ -265,6 +289,10 @@ fn next_job(
             }
             continue;
         };
+        // A reader of another detector's store takes one event at a time:
+        // waiting for the owner up to the end of a batch while holding its
+        // start could deadlock two detectors that read each other's stores.
+        let mut batching = true;
         if let Job::Event(ev) = front {
             let seq = ev.seq;
             drop(st);
@@ -273,6 +301,7 @@ fn next_job(
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .clone();
+            batching = owners.is_empty();
             for owner in owners {
                 owner.wait_before(seq);
             }
@@ -281,10 +310,24 @@ fn next_job(
         // Only this thread pops, so the front is still the job seen above.
         let job = st.jobs.pop_front().expect("front job present");
         st.working = true;
-        if let Job::Event(ev) = &job {
-            st.busy = Some(ev.seq);
-        }
-        return job;
+        return match job {
+            Job::Event(ev) => {
+                st.busy = Some(ev.seq);
+                let mut run = vec![ev];
+                while batching && run.len() < MAX_BATCH {
+                    match st.jobs.front() {
+                        Some(Job::Event(_)) => {}
+                        _ => break,
+                    }
+                    if let Some(Job::Event(ev)) = st.jobs.pop_front() {
+                        run.push(ev);
+                    }
+                }
+                Taken::Events(run)
+            }
+            Job::Swap(d) => Taken::Swap(d),
+            Job::Close => Taken::Close,
+        };
     }
 }
 

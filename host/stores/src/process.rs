@@ -33,15 +33,20 @@ pub struct ProcessTree {
     counters: Counters,
 }
 
+/// The tree's indexes are updated on most events; SipHash was a tenth of
+/// the replay's time. Seeded per tree, so keys cannot be chosen to collide
+/// ahead of time.
+type Hasher = foldhash::fast::RandomState;
+
 struct Inner {
     procs: LruCache<u64, ProcessInfo>,
     /// Parent entity id → resident children. Every member is resident, so
     /// the index never outgrows the tree; a set may outlive its parent so a
     /// parent re-inserted later (by the /proc walker) finds its children.
-    children: HashMap<u64, HashSet<u64>>,
+    children: HashMap<u64, HashSet<u64, Hasher>, Hasher>,
     /// pid → entity id of the live process holding it, for events that
     /// carry no start time.
-    live: HashMap<u32, u64>,
+    live: HashMap<u32, u64, Hasher>,
     evictions: u64,
 }
 
@@ -61,8 +66,8 @@ impl ProcessTree {
         Self {
             inner: RwLock::new(Inner {
                 procs: LruCache::new(cap),
-                children: HashMap::new(),
-                live: HashMap::new(),
+                children: HashMap::default(),
+                live: HashMap::default(),
                 evictions: 0,
             }),
             boot_time_ns,
@@ -285,14 +290,6 @@ impl Inner {
             if old_pid != info.pid && self.live.get(&old_pid) == Some(&id) {
                 self.live.remove(&old_pid);
             }
-        } else if self.procs.len() == self.procs.cap().get()
-            && let Some((gone_id, gone)) = self.procs.pop_lru()
-        {
-            self.evictions += 1;
-            self.unlink_child(gone.parent_entity_id, gone_id);
-            if self.live.get(&gone.pid) == Some(&gone_id) {
-                self.live.remove(&gone.pid);
-            }
         }
         if info.parent_entity_id != 0 {
             self.children
@@ -305,7 +302,17 @@ impl Inner {
         } else if self.live.get(&info.pid) == Some(&id) {
             self.live.remove(&info.pid);
         }
-        self.procs.put(id, info);
+        // `push` reuses the evicted entry's node when the tree is full
+        // (no allocation per insert under churn) and hands it back.
+        if let Some((gone_id, gone)) = self.procs.push(id, info)
+            && gone_id != id
+        {
+            self.evictions += 1;
+            self.unlink_child(gone.parent_entity_id, gone_id);
+            if self.live.get(&gone.pid) == Some(&gone_id) {
+                self.live.remove(&gone.pid);
+            }
+        }
     }
 
     fn unlink_child(&mut self, parent: u64, child: u64) {

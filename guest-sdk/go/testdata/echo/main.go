@@ -1,5 +1,6 @@
 // The Go SDK's ABI test detector, not a product detector: it sends back
-// what crossed the canonical ABI so scenarios can compare it by value.
+// what crossed the canonical ABI (events through the flat batch decoder,
+// everything else as WIT records) so scenarios can compare it by value.
 //
 //   - `echo` events: every argument as a field of the same name (all six
 //     value kinds), and the event header and process context as `event.*`
@@ -53,7 +54,7 @@ func (e *echo) Init(cfg sandtrap.Config) error {
 }
 
 func (e *echo) OnEvent(ev *sandtrap.Event) ([]sandtrap.Detection, error) {
-	switch ev.Name {
+	switch ev.Name() {
 	case "echo":
 		return []sandtrap.Detection{echoEvent(ev)}, nil
 	case "echo_config":
@@ -79,25 +80,26 @@ func (e *echo) OnEvent(ev *sandtrap.Event) ([]sandtrap.Detection, error) {
 func (*echo) Close() {}
 
 func echoEvent(ev *sandtrap.Event) sandtrap.Detection {
-	p := &ev.Process
+	p := ev.Process
+	args := ev.Args()
 	d := sandtrap.NewDetection().
-		Uint("event.seq", ev.Seq).
-		Uint("event.timestamp", ev.Timestamp).
-		Str("event.name", ev.Name).
-		Uint("event.args", uint64(len(ev.Args))).
-		Uint("process.entity_id_set", boolToUint(p.EntityID != 0)).
-		Uint("process.parent_entity_id_set", boolToUint(p.ParentEntityID != 0)).
-		Uint("process.pid", uint64(p.PID)).
-		Uint("process.tid", uint64(p.TID)).
-		Uint("process.ppid", uint64(p.PPID)).
-		Uint("process.start_ticks", p.StartTicks).
-		Str("process.comm", p.Comm).
-		Str("process.exe", p.Exe).
-		Uint("process.uid", uint64(p.UID)).
-		Uint("process.gid", uint64(p.GID)).
-		Uint("process.cgroup_id", p.CgroupID).
-		Str("process.container_id", p.ContainerID)
-	for _, f := range ev.Args {
+		Uint("event.seq", ev.Seq()).
+		Uint("event.timestamp", ev.Timestamp()).
+		Str("event.name", ev.Name()).
+		Uint("event.args", uint64(len(args))).
+		Uint("process.entity_id_set", boolToUint(p.EntityID() != 0)).
+		Uint("process.parent_entity_id_set", boolToUint(p.ParentEntityID() != 0)).
+		Uint("process.pid", uint64(p.PID())).
+		Uint("process.tid", uint64(p.TID())).
+		Uint("process.ppid", uint64(p.PPID())).
+		Uint("process.start_ticks", p.StartTicks()).
+		Str("process.comm", p.Comm()).
+		Str("process.exe", p.Exe()).
+		Uint("process.uid", uint64(p.UID())).
+		Uint("process.gid", uint64(p.GID())).
+		Uint("process.cgroup_id", p.CgroupID()).
+		Str("process.container_id", p.ContainerID())
+	for _, f := range args {
 		d = d.Field(f.Name, f.Value)
 		// The kind as the SDK saw it, so a scenario can tell uint 5 from
 		// int 5 (the host compares integers by value only).
@@ -146,9 +148,9 @@ func errName(err error) string {
 
 func probeStores(ev *sandtrap.Event) sandtrap.Detection {
 	d := sandtrap.NewDetection().Uint("now", sandtrap.Now())
-	sandtrap.Logf(sandtrap.LevelInfo, "probing stores for event %d", ev.Seq)
+	sandtrap.Logf(sandtrap.LevelInfo, "probing stores for event %d", ev.Seq())
 
-	if p, err := sandtrap.GetProcess(ev.Process.EntityID); err == nil {
+	if p, err := sandtrap.GetProcess(ev.Process.EntityID()); err == nil {
 		d = d.Str("process.name", p.Name).
 			Str("process.exe", p.Exe).
 			List("process.argv", p.Argv).
@@ -159,14 +161,14 @@ func probeStores(ev *sandtrap.Event) sandtrap.Detection {
 			Uint("process.start_time", p.StartTime).
 			Str("process.container_id", p.ContainerID).
 			Bool("process.exited", p.ExitTime != nil).
-			Bool("process.parent_matches", p.ParentEntityID == ev.Process.ParentEntityID)
+			Bool("process.parent_matches", p.ParentEntityID == ev.Process.ParentEntityID())
 	} else {
 		d = d.Str("process.error", errName(err))
 	}
 	_, err := sandtrap.GetProcess(0xdead)
 	d = d.Str("process.missing", errName(err))
 
-	if chain, err := sandtrap.GetAncestry(ev.Process.EntityID, 8); err == nil {
+	if chain, err := sandtrap.GetAncestry(ev.Process.EntityID(), 8); err == nil {
 		names := make([]string, len(chain))
 		for i, p := range chain {
 			names[i] = fmt.Sprintf("%s(%d)", p.Name, p.PID)
@@ -175,7 +177,7 @@ func probeStores(ev *sandtrap.Event) sandtrap.Detection {
 	} else {
 		d = d.Str("ancestry.error", errName(err))
 	}
-	if kids, err := sandtrap.GetChildProcesses(ev.Process.ParentEntityID); err == nil {
+	if kids, err := sandtrap.GetChildProcesses(ev.Process.ParentEntityID()); err == nil {
 		d = d.Uint("siblings", uint64(len(kids)))
 	}
 

@@ -71,7 +71,14 @@ impl Detector for Misbehave {
             "store-flood" => loop {
                 let _ = stores::get_process(black_box(42));
             },
-            "error" => return Err(format!("cannot handle {}", ev.name)),
+            "error" => return Err(format!("cannot handle {}", ev.name())),
+            // Holds the call until the process named by `gate` exists, so
+            // a test decides when a slow call ends.
+            "gate" => {
+                if let Some(id) = ev.arg_u64("gate") {
+                    while stores::get_process(black_box(id)).is_err() {}
+                }
+            }
             "flood-findings" => {
                 return Ok((0..1000)
                     .map(|i| Detection::new().field("n", i as u64))
@@ -114,7 +121,7 @@ impl Detector for Misbehave {
             }
             _ => {}
         }
-        Ok(vec![Detection::new().field("event", ev.name.as_str())])
+        Ok(vec![Detection::new().field("event", ev.name())])
     }
 }
 

@@ -49,7 +49,7 @@ impl Detector for Probe {
     }
 
     fn on_event(&mut self, ev: &Event) -> Result<Vec<Detection>, String> {
-        let entity = ev.process.entity_id;
+        let entity = ev.process().entity_id();
         for _ in 0..self.n {
             match self.op.as_str() {
                 "none" => {}

@@ -1,0 +1,203 @@
+//! Encoding: one event into bytes, and encoded events into a batch.
+
+use crate::{ARG_LEN, HEADER_LEN, at, kind};
+
+/// The fixed fields of an event.
+#[derive(Debug, Clone, Copy, Default)]
+#[allow(missing_docs, reason = "the fields are the layout's, documented there")]
+pub struct EventHeader<'a> {
+    pub seq: u64,
+    pub timestamp: u64,
+    pub name: &'a str,
+    pub entity_id: u64,
+    pub parent_entity_id: u64,
+    pub pid: u32,
+    pub tid: u32,
+    pub ppid: u32,
+    pub start_ticks: u64,
+    pub uid: u32,
+    pub gid: u32,
+    pub cgroup_id: u64,
+    pub comm: &'a str,
+    pub exe: &'a str,
+    pub container_id: &'a str,
+}
+
+/// An argument value to encode.
+#[derive(Debug, Clone, Copy)]
+#[allow(missing_docs, reason = "one variant per argument kind")]
+pub enum WriteValue<'a, S: AsRef<str> = String> {
+    Str(&'a str),
+    Int(i64),
+    Uint(u64),
+    Bool(bool),
+    Bytes(&'a [u8]),
+    StrList(&'a [S]),
+}
+
+/// Why an event or batch cannot be encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EncodeError {
+    /// Offsets are 32-bit: an event or batch beyond 4 GiB cannot be framed.
+    TooLarge,
+}
+
+impl std::fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("event batch larger than 4 GiB")
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
+/// Appends one encoded event to `out`. `args` yields each argument's name
+/// and value in the producer's order. On error `out` is left as it was.
+pub fn encode_event<'a, S, I>(
+    out: &mut Vec<u8>,
+    header: &EventHeader<'_>,
+    args: I,
+) -> Result<(), EncodeError>
+where
+    S: AsRef<str> + 'a,
+    I: ExactSizeIterator<Item = (&'a str, WriteValue<'a, S>)>,
+{
+    let base = out.len();
+    let result = write_event(out, base, header, args);
+    if result.is_err() {
+        out.truncate(base);
+    }
+    result
+}
+
+fn write_event<'a, S, I>(
+    out: &mut Vec<u8>,
+    base: usize,
+    h: &EventHeader<'_>,
+    args: I,
+) -> Result<(), EncodeError>
+where
+    S: AsRef<str> + 'a,
+    I: ExactSizeIterator<Item = (&'a str, WriteValue<'a, S>)>,
+{
+    let count = args.len();
+    let table = HEADER_LEN + count * ARG_LEN;
+    out.resize(base + table, 0);
+    let mut w = Writer { out, base };
+    w.u64_at(at::SEQ, h.seq);
+    w.u64_at(at::TIMESTAMP, h.timestamp);
+    w.u64_at(at::ENTITY_ID, h.entity_id);
+    w.u64_at(at::PARENT_ENTITY_ID, h.parent_entity_id);
+    w.u64_at(at::START_TICKS, h.start_ticks);
+    w.u64_at(at::CGROUP_ID, h.cgroup_id);
+    w.u32_at(at::PID, h.pid);
+    w.u32_at(at::TID, h.tid);
+    w.u32_at(at::PPID, h.ppid);
+    w.u32_at(at::UID, h.uid);
+    w.u32_at(at::GID, h.gid);
+    w.str_at(at::NAME, h.name.as_bytes())?;
+    w.str_at(at::COMM, h.comm.as_bytes())?;
+    w.str_at(at::EXE, h.exe.as_bytes())?;
+    w.str_at(at::CONTAINER_ID, h.container_id.as_bytes())?;
+    w.u32_at(at::ARG_COUNT, to_u32(count)?);
+    // An iterator that yields more or fewer items than it announced would
+    // corrupt the table; it is bounded by the announced count instead.
+    let mut written = 0;
+    for (i, (name, value)) in args.take(count).enumerate() {
+        let entry = HEADER_LEN + i * ARG_LEN;
+        w.str_at(entry, name.as_bytes())?;
+        let payload = entry + 16;
+        match value {
+            WriteValue::Str(s) => {
+                w.out[base + entry + 8] = kind::STR;
+                w.str_at(payload, s.as_bytes())?;
+            }
+            WriteValue::Int(v) => {
+                w.out[base + entry + 8] = kind::INT;
+                w.u64_at(payload, v as u64);
+            }
+            WriteValue::Uint(v) => {
+                w.out[base + entry + 8] = kind::UINT;
+                w.u64_at(payload, v);
+            }
+            WriteValue::Bool(v) => {
+                w.out[base + entry + 8] = kind::BOOL;
+                w.u64_at(payload, u64::from(v));
+            }
+            WriteValue::Bytes(b) => {
+                w.out[base + entry + 8] = kind::BYTES;
+                w.str_at(payload, b)?;
+            }
+            WriteValue::StrList(list) => {
+                w.out[base + entry + 8] = kind::STR_LIST;
+                let start = w.out.len() - base;
+                w.u32_at(payload, to_u32(start)?);
+                w.u32_at(payload + 4, to_u32(list.len())?);
+                w.out.resize(w.out.len() + list.len() * 8, 0);
+                for (j, s) in list.iter().enumerate() {
+                    w.str_at(start + j * 8, s.as_ref().as_bytes())?;
+                }
+            }
+        }
+        written += 1;
+    }
+    if written != count {
+        // An iterator shorter than it announced leaves unused, zeroed
+        // entries; the count keeps them out of the table.
+        w.u32_at(at::ARG_COUNT, to_u32(written)?);
+    }
+    to_u32(w.out.len() - base).map(|_| ())
+}
+
+struct Writer<'o> {
+    out: &'o mut Vec<u8>,
+    base: usize,
+}
+
+impl Writer<'_> {
+    fn u32_at(&mut self, at: usize, v: u32) {
+        let i = self.base + at;
+        self.out[i..i + 4].copy_from_slice(&v.to_le_bytes());
+    }
+    fn u64_at(&mut self, at: usize, v: u64) {
+        let i = self.base + at;
+        self.out[i..i + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    /// Appends `bytes` to the data area and points the str at `at` to them.
+    fn str_at(&mut self, at: usize, bytes: &[u8]) -> Result<(), EncodeError> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let off = to_u32(self.out.len() - self.base)?;
+        self.out.extend_from_slice(bytes);
+        self.u32_at(at, off);
+        self.u32_at(at + 4, to_u32(bytes.len())?);
+        Ok(())
+    }
+}
+
+fn to_u32(n: usize) -> Result<u32, EncodeError> {
+    u32::try_from(n).map_err(|_| EncodeError::TooLarge)
+}
+
+/// Writes a batch of already encoded events to `out` (cleared first).
+pub fn encode_batch<'e, I>(out: &mut Vec<u8>, events: I) -> Result<(), EncodeError>
+where
+    I: ExactSizeIterator<Item = &'e [u8]> + Clone,
+{
+    out.clear();
+    let count = events.len();
+    let table = 4 + 4 * count;
+    let total: usize = table + events.clone().map(<[u8]>::len).sum::<usize>();
+    to_u32(total)?;
+    out.reserve(total);
+    out.extend_from_slice(&to_u32(count)?.to_le_bytes());
+    let mut start = table;
+    for e in events.clone() {
+        out.extend_from_slice(&to_u32(start)?.to_le_bytes());
+        start += e.len();
+    }
+    for e in events {
+        out.extend_from_slice(e);
+    }
+    Ok(())
+}
