@@ -28,22 +28,40 @@ fn with<T: Detector, R>(f: impl FnOnce(&mut T) -> Result<R, String>) -> Result<R
 }
 
 /// `on-events` export: the events in order, errors kept per event, so
-/// one event the detector cannot handle costs only itself.
+/// one event the detector cannot handle costs only itself. The detector
+/// is looked up once per batch, not once per event.
 pub fn on_events<T: Detector>(batch: &[u8]) -> BatchOutput {
+    let batch = Batch::new(batch);
     let mut out = BatchOutput {
         detections: Vec::new(),
         errors: Vec::new(),
     };
-    for (i, ev) in Batch::new(batch).iter().enumerate() {
-        let index = u32::try_from(i).unwrap_or(u32::MAX);
-        match with::<T, _>(|d| d.on_event(&ev)) {
-            Ok(list) => out.detections.extend(
-                list.into_iter()
-                    .map(|detection| IndexedDetection { index, detection }),
-            ),
-            Err(message) => out.errors.push(IndexedError { index, message }),
+    let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let Some(d) = s.as_mut().and_then(|b| b.downcast_mut::<T>()) else {
+            out.errors.extend((0..batch.len()).map(|i| IndexedError {
+                index: index(i),
+                message: "detector called before init".to_owned(),
+            }));
+            return;
+        };
+        for (i, ev) in batch.iter().enumerate() {
+            match d.on_event(&ev) {
+                Ok(list) => {
+                    out.detections
+                        .extend(list.into_iter().map(|detection| IndexedDetection {
+                            index: index(i),
+                            detection,
+                        }))
+                }
+                Err(message) => out.errors.push(IndexedError {
+                    index: index(i),
+                    message,
+                }),
+            }
         }
-    }
+    });
     out
 }
 

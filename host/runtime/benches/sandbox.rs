@@ -548,6 +548,29 @@ fn main() {
         );
     }
 
+    // The fixed cost per event, without the bytes of a typical event: a
+    // bare event (no arguments, one-letter name) in batches of 256.
+    let mut bare_wire = Vec::new();
+    bare.encode(&mut bare_wire).unwrap();
+    let batch: Vec<&[u8]> = (0..256).map(|_| bare_wire.as_slice()).collect();
+    let calls = (N as usize / 256).max(1);
+    let per = ns_per((calls * 256) as u64, || {
+        for _ in 0..calls {
+            black_box(idle.on_encoded(&rt, &batch).unwrap());
+        }
+    });
+    r.add(
+        "boundary",
+        &format!(
+            "batch of 256 bare events ({} bytes each; the typical one is {})",
+            bare_wire.len(),
+            wire.len()
+        ),
+        per,
+        "ns/event",
+        Some("< 10 ns"),
+    );
+
     // 3. Store calls: from wasm ((with − without) / calls) and natively.
     const CALLS: u64 = 100;
     const EVENTS: u64 = 200;

@@ -343,25 +343,20 @@ impl Detector {
             return Ok(Vec::new());
         }
         self.clock_ns = rt.clock.now_ns();
-        let mut kept_events: Vec<usize> = Vec::with_capacity(events.len());
-        for i in 0..events.len() {
-            if self.event_limiter.allow(self.clock_ns) {
-                kept_events.push(i);
-            } else {
-                self.stats.shed += 1;
-            }
-        }
-        if kept_events.is_empty() {
+        // Every event of a call shares one clock reading, so the limiter
+        // keeps a prefix of the batch and sheds the rest.
+        let kept = self.event_limiter.allow_n(self.clock_ns, events.len());
+        self.stats.shed += (events.len() - kept) as u64;
+        let events = &events[..kept];
+        if events.is_empty() {
             return Ok(Vec::new());
         }
         self.ensure_instance(rt)?;
-        self.stats.events += kept_events.len() as u64;
+        self.stats.events += events.len() as u64;
         self.stats.calls += 1;
         let mut batch = std::mem::take(&mut self.batch_buf);
-        if let Err(e) =
-            sandtrap_wire::encode_batch(&mut batch, kept_events.iter().map(|&i| events[i]))
-        {
-            self.stats.errors += kept_events.len() as u64;
+        if let Err(e) = sandtrap_wire::encode_batch(&mut batch, events.iter().copied()) {
+            self.stats.errors += events.len() as u64;
             tracing::warn!(detector = %self.id(), "batch not delivered: {e}");
             self.batch_buf = batch;
             return Ok(Vec::new());
@@ -372,7 +367,7 @@ impl Detector {
         arm(rt, &mut live.store, limits);
         let per_event = limits.store_calls_per_event;
         live.store.data_mut().store_budget =
-            per_event.saturating_mul(u32::try_from(kept_events.len()).unwrap_or(u32::MAX));
+            per_event.saturating_mul(u32::try_from(events.len()).unwrap_or(u32::MAX));
         let result = live
             .bindings
             .sandtrap_detector_guest()
@@ -388,9 +383,9 @@ impl Detector {
                 self.consecutive_faults = 0;
                 self.stats.errors += out.errors.len() as u64;
                 for e in &out.errors {
-                    let seq = kept_events
+                    let seq = events
                         .get(e.index as usize)
-                        .map(|&i| sandtrap_wire::EventView::new(events[i]).seq());
+                        .map(|e| sandtrap_wire::EventView::new(e).seq());
                     tracing::warn!(detector = %self.id(), seq, "detector error: {}", e.message);
                 }
                 self.stats.detections += out.detections.len() as u64;
@@ -399,10 +394,11 @@ impl Detector {
                 for d in out.detections {
                     // An index outside the batch is the guest's bug; the
                     // detection cannot be placed, so it is counted as an error.
-                    let Some(&i) = kept_events.get(d.index as usize) else {
+                    let i = d.index as usize;
+                    if i >= events.len() {
                         self.stats.errors += 1;
                         continue;
-                    };
+                    }
                     if self.finding_limiter.allow(now) {
                         kept.push((i, convert::detection_from_wit(d.detection)));
                     } else {

@@ -88,6 +88,21 @@ impl RateLimiter {
         }
     }
 
+    /// Takes up to `n` tokens at time `now_ns` and returns how many it
+    /// took; the rest are counted as dropped. Same as `n` calls of
+    /// [`RateLimiter::allow`], in one step.
+    pub(crate) fn allow_n(&mut self, now_ns: u64, n: usize) -> usize {
+        if now_ns.saturating_sub(self.window_start) >= 1_000_000_000 {
+            self.window_start = now_ns;
+            self.tokens = self.rate;
+        }
+        let want = u32::try_from(n).unwrap_or(u32::MAX);
+        let took = want.min(self.tokens);
+        self.tokens -= took;
+        self.dropped += u64::from(want - took);
+        took as usize
+    }
+
     /// Takes one token at time `now_ns`; false (and counted) when empty.
     pub(crate) fn allow(&mut self, now_ns: u64) -> bool {
         if now_ns.saturating_sub(self.window_start) >= 1_000_000_000 {
@@ -107,6 +122,19 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn taking_n_tokens_equals_n_single_takes() {
+        let mut one = RateLimiter::new(5);
+        let mut bulk = RateLimiter::new(5);
+        let singles = (0..3).filter(|_| one.allow(10)).count();
+        assert_eq!(bulk.allow_n(10, 3), singles);
+        let singles = (0..4).filter(|_| one.allow(20)).count();
+        assert_eq!(bulk.allow_n(20, 4), singles);
+        assert_eq!((bulk.tokens, bulk.dropped), (one.tokens, one.dropped));
+        assert_eq!(bulk.allow_n(1_000_000_020, 7), 5, "refilled a second later");
+        assert_eq!(bulk.allow_n(1_000_000_030, 0), 0);
+    }
 
     #[test]
     fn rate_limiter_refills_per_second() {
