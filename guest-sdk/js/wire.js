@@ -7,6 +7,19 @@
 // so no read throws: a field whose bounds do not fit inside its event, a
 // string that is not UTF-8 or an unknown argument kind reads as absent
 // (undefined), exactly where read.rs answers None.
+//
+// Speed. QuickJS, the default engine, interprets this code inside the
+// component (no JIT), and it has no TextDecoder. Measured there (README,
+// "Pitfalls"; bench/run.sh), each bytecode costs ~25–30 ns, a function
+// call ~40 ns, a DataView read ~110 ns, each property a constructor sets
+// ~170 ns, a `subarray` ~450 ns, a regular-expression test ~550 ns, while
+// one native String.fromCharCode call costs about the same for one
+// character as for sixteen. So: events are plain objects with four
+// fields, a string of up to 32 ASCII bytes is one native call on bytes
+// read into locals (no view allocated), argument names are compared as
+// precomputed 32-bit words without decoding them, and the last decoded
+// values are remembered in module variables, which cost nothing per
+// event, rather than in per-event fields, which would.
 
 /** Size of an event's fixed part, before the argument table. */
 export const HEADER_LEN = 104;
@@ -39,10 +52,16 @@ export const KINDS = Object.freeze(["str", "int", "uint", "boolean", "bytes", "s
 // ---------------------------------------------------------------------------
 // UTF-8
 
+const fcc = String.fromCharCode;
+const max = Math.max;
+
+// fromCharCode.apply and Math.max.apply take one argument per byte, and
+// engines cap the argument count; this chunk size is far below every cap.
+const CHUNK = 4096;
+
 // StarlingMonkey has a native TextDecoder; QuickJS (componentize-qjs) has
-// none, so a decoder written here stands in. `fatal` makes malformed input
-// throw instead of turning into U+FFFD, which is how read.rs's
-// `from_utf8(..).ok()` behaves.
+// none. `fatal` makes malformed input throw instead of turning into
+// U+FFFD, which is how read.rs's `from_utf8(..).ok()` behaves.
 const nativeDecoder = (() => {
   try {
     return typeof TextDecoder === "function" ? new TextDecoder("utf-8", { fatal: true }) : undefined;
@@ -51,102 +70,368 @@ const nativeDecoder = (() => {
   }
 })();
 
-// fromCharCode.apply takes one argument per code unit, and engines cap the
-// argument count; this chunk size is far below every cap.
-const CHUNK = 4096;
+/**
+ * For each length n up to SHORT_MAX, a function of (bytes, at) giving the
+ * string of the n bytes there when they are ASCII, else undefined. One
+ * native call on bytes read into locals: a `subarray` to apply
+ * fromCharCode to costs more than the reads up to about 50 bytes. One
+ * small function per length because QuickJS sets up every local of a
+ * function on each call, so a single switch over all lengths pays for
+ * the locals of every case (measured: twice slower).
+ */
+const SHORT_MAX = 32;
+const SHORT_ASCII = [
+  () => "",
+  (b, p) => { const c0 = b[p]; return c0 < 0x80 ? fcc(c0) : undefined; },
+  (b, p) => { const c0 = b[p], c1 = b[p + 1]; return (c0 | c1) < 0x80 ? fcc(c0, c1) : undefined; },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2];
+    if ((c0 | c1 | c2) >= 0x80) return undefined;
+    return fcc(c0, c1, c2);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3];
+    if ((c0 | c1 | c2 | c3) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4];
+    if ((c0 | c1 | c2 | c3 | c4) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5];
+    if ((c0 | c1 | c2 | c3 | c4 | c5) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 |
+      c12) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 |
+      c13) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 |
+      c14) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 |
+      c15) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 |
+      c16) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20], c21 = b[p + 21];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20 | c21) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20, c21);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20], c21 = b[p + 21],
+      c22 = b[p + 22];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20 | c21 | c22) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20, c21, c22);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20], c21 = b[p + 21],
+      c22 = b[p + 22], c23 = b[p + 23];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20 | c21 | c22 | c23) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20, c21, c22, c23);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20], c21 = b[p + 21],
+      c22 = b[p + 22], c23 = b[p + 23], c24 = b[p + 24];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20 | c21 | c22 | c23 | c24) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20, c21, c22, c23, c24);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20], c21 = b[p + 21],
+      c22 = b[p + 22], c23 = b[p + 23], c24 = b[p + 24], c25 = b[p + 25];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20 | c21 | c22 | c23 | c24 | c25) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20, c21, c22, c23, c24, c25);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20], c21 = b[p + 21],
+      c22 = b[p + 22], c23 = b[p + 23], c24 = b[p + 24], c25 = b[p + 25], c26 = b[p + 26];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20 | c21 | c22 | c23 | c24 | c25 | c26) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20, c21, c22, c23, c24, c25, c26);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20], c21 = b[p + 21],
+      c22 = b[p + 22], c23 = b[p + 23], c24 = b[p + 24], c25 = b[p + 25], c26 = b[p + 26],
+      c27 = b[p + 27];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20 | c21 | c22 | c23 | c24 | c25 | c26 | c27) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20, c21, c22, c23, c24, c25, c26, c27);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20], c21 = b[p + 21],
+      c22 = b[p + 22], c23 = b[p + 23], c24 = b[p + 24], c25 = b[p + 25], c26 = b[p + 26],
+      c27 = b[p + 27], c28 = b[p + 28];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20 | c21 | c22 | c23 | c24 | c25 | c26 | c27 |
+      c28) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20, c21, c22, c23, c24, c25, c26, c27, c28);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20], c21 = b[p + 21],
+      c22 = b[p + 22], c23 = b[p + 23], c24 = b[p + 24], c25 = b[p + 25], c26 = b[p + 26],
+      c27 = b[p + 27], c28 = b[p + 28], c29 = b[p + 29];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20 | c21 | c22 | c23 | c24 | c25 | c26 | c27 | c28 |
+      c29) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20, c21, c22, c23, c24, c25, c26, c27, c28, c29);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20], c21 = b[p + 21],
+      c22 = b[p + 22], c23 = b[p + 23], c24 = b[p + 24], c25 = b[p + 25], c26 = b[p + 26],
+      c27 = b[p + 27], c28 = b[p + 28], c29 = b[p + 29], c30 = b[p + 30];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20 | c21 | c22 | c23 | c24 | c25 | c26 | c27 | c28 | c29 |
+      c30) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20, c21, c22, c23, c24, c25, c26, c27, c28, c29, c30);
+  },
+  (b, p) => {
+    const c0 = b[p], c1 = b[p + 1], c2 = b[p + 2], c3 = b[p + 3], c4 = b[p + 4], c5 = b[p + 5],
+      c6 = b[p + 6], c7 = b[p + 7], c8 = b[p + 8], c9 = b[p + 9], c10 = b[p + 10], c11 = b[p + 11],
+      c12 = b[p + 12], c13 = b[p + 13], c14 = b[p + 14], c15 = b[p + 15], c16 = b[p + 16],
+      c17 = b[p + 17], c18 = b[p + 18], c19 = b[p + 19], c20 = b[p + 20], c21 = b[p + 21],
+      c22 = b[p + 22], c23 = b[p + 23], c24 = b[p + 24], c25 = b[p + 25], c26 = b[p + 26],
+      c27 = b[p + 27], c28 = b[p + 28], c29 = b[p + 29], c30 = b[p + 30], c31 = b[p + 31];
+    if ((c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7 | c8 | c9 | c10 | c11 | c12 | c13 | c14 | c15 | c16 |
+      c17 | c18 | c19 | c20 | c21 | c22 | c23 | c24 | c25 | c26 | c27 | c28 | c29 | c30 |
+      c31) >= 0x80) return undefined;
+    return fcc(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18,
+      c19, c20, c21, c22, c23, c24, c25, c26, c27, c28, c29, c30, c31);
+  },
+];
 
-const NON_ASCII = /[^\x00-\x7f]/;
-
-function fromCodeUnits(units, n) {
-  if (n <= CHUNK) return String.fromCharCode.apply(null, n === units.length ? units : units.slice(0, n));
+// The bytes as one Latin-1 character each, in chunks for long input.
+function latin1(bytes) {
+  const n = bytes.length;
+  if (n <= CHUNK) return fcc.apply(null, bytes);
   let s = "";
-  for (let i = 0; i < n; i += CHUNK) s += String.fromCharCode.apply(null, units.slice(i, Math.min(i + CHUNK, n)));
+  for (let i = 0; i < n; i += CHUNK) s += fcc.apply(null, bytes.subarray(i, i + CHUNK));
   return s;
 }
 
-/**
- * `bytes` as a string, or undefined when they are not well-formed UTF-8
- * (the rules of the Unicode standard, which Rust and WHATWG share:
- * no overlong forms, no surrogates, nothing above U+10FFFF, no truncated
- * sequence). Used where TextDecoder does not exist.
- */
-export function decodeUtf8Fallback(bytes) {
+// True when every byte is below 0x80: one native call per chunk.
+function isAscii(bytes) {
   const n = bytes.length;
-  // Most strings an event carries are ASCII. Mapping every byte to a
-  // character and asking a regular expression whether any is beyond ASCII
-  // are two native calls; a loop over the bytes costs several times more in
-  // an interpreted engine.
-  if (n <= CHUNK) {
-    const latin1 = String.fromCharCode.apply(null, bytes);
-    if (!NON_ASCII.test(latin1)) return latin1;
-  }
-  let i = 0;
-  while (i < n && bytes[i] < 0x80) i++;
-  if (i === n) return fromCodeUnits(bytes, n);
-  const units = new Uint16Array(n); // never more UTF-16 units than UTF-8 bytes
-  for (let k = 0; k < i; k++) units[k] = bytes[k];
-  let u = i;
-  while (i < n) {
-    const b0 = bytes[i];
-    if (b0 < 0x80) {
-      units[u++] = b0;
-      i++;
-      continue;
-    }
-    let need;
-    let cp;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-      need = 1;
-      cp = b0 & 0x1f;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-      need = 2;
-      cp = b0 & 0x0f;
-      if (b0 === 0xe0) lo = 0xa0; // overlong
-      else if (b0 === 0xed) hi = 0x9f; // surrogates
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-      need = 3;
-      cp = b0 & 0x07;
-      if (b0 === 0xf0) lo = 0x90; // overlong
-      else if (b0 === 0xf4) hi = 0x8f; // beyond U+10FFFF
-    } else {
-      return undefined;
-    }
-    if (i + need >= n) return undefined; // truncated sequence
-    for (let k = 1; k <= need; k++) {
-      const b = bytes[i + k];
-      // Only the first continuation byte has the narrowed range.
-      if (k === 1 ? b < lo || b > hi : b < 0x80 || b > 0xbf) return undefined;
-      cp = (cp << 6) | (b & 0x3f);
-    }
-    i += need + 1;
-    if (cp < 0x10000) {
-      units[u++] = cp;
-    } else {
-      cp -= 0x10000;
-      units[u++] = 0xd800 | (cp >> 10);
-      units[u++] = 0xdc00 | (cp & 0x3ff);
-    }
-  }
-  return fromCodeUnits(units, u);
+  if (n <= CHUNK) return max.apply(null, bytes) < 0x80;
+  for (let i = 0; i < n; i += CHUNK) if (max.apply(null, bytes.subarray(i, i + CHUNK)) >= 0x80) return false;
+  return true;
 }
 
-/** `bytes` as a string, or undefined when they are not UTF-8. */
-export const decodeUtf8 =
-  nativeDecoder === undefined
-    ? decodeUtf8Fallback
-    : (bytes) => {
-        try {
-          return nativeDecoder.decode(bytes);
-        } catch {
-          return undefined;
-        }
-      };
+/**
+ * `bytes` as a string, or undefined when they are not well-formed UTF-8,
+ * without TextDecoder: escape() writes every byte from 0x80 up of the
+ * Latin-1 string as %XX, and decodeURIComponent decodes %XX sequences as
+ * UTF-8 natively, throwing a URIError on exactly what read.rs rejects
+ * (overlong forms, surrogates, beyond U+10FFFF, truncated sequences, stray
+ * continuation bytes; test/conformance.test.mjs checks this against
+ * TextDecoder, test/engines.mjs inside QuickJS). A "%" of the input is
+ * escaped too, so input bytes can never forge a sequence. Two native
+ * calls: ~3 µs for a short string under QuickJS, where decoding it in
+ * JavaScript took ~20 µs.
+ */
+export function decodeEscaped(bytes) {
+  try {
+    return decodeURIComponent(escape(latin1(bytes)));
+  } catch {
+    return undefined;
+  }
+}
 
-// The UTF-8 bytes of an argument name a detector looks up. Names come from
-// detector code, so there are few of them and the cache stays small; it is
-// bounded all the same, since nothing stops a detector from building names.
+/**
+ * `bytes` as a string, or undefined when they are not UTF-8, with no
+ * TextDecoder: ASCII (checked by one native Math.max per chunk) as Latin-1,
+ * anything else through decodeEscaped.
+ */
+export function decodePortable(bytes) {
+  return isAscii(bytes) ? latin1(bytes) : decodeEscaped(bytes);
+}
+
+// The engine's own decoder where it has one.
+function decodeNative(bytes) {
+  try {
+    return nativeDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+const native = nativeDecoder !== undefined;
+
+// Under StarlingMonkey, TextDecoder beats SHORT_ASCII from about 16 bytes
+// on (bench/run.sh --engine sm); QuickJS has no TextDecoder.
+const shortLimit = native ? 16 : SHORT_MAX;
+
+/** The `n` bytes at `p` of `b` as a string, or undefined when they are not UTF-8. */
+export function utf8At(b, p, n) {
+  if (n <= shortLimit) {
+    const s = SHORT_ASCII[n](b, p);
+    if (s !== undefined) return s;
+    // Known not to be ASCII.
+    return native ? decodeNative(b.subarray(p, p + n)) : decodeEscaped(b.subarray(p, p + n));
+  }
+  return native ? decodeNative(b.subarray(p, p + n)) : decodePortable(b.subarray(p, p + n));
+}
+
+/** `bytes` as a string, or undefined when they are not well-formed UTF-8. */
+export function decodeUtf8(bytes) {
+  return utf8At(bytes, 0, bytes.length);
+}
+
+// ---------------------------------------------------------------------------
+// Argument names
+
+// What a lookup needs of an argument name a detector asks for, cached by
+// the name: names come from detector code, so there are few of them; the
+// cache is bounded all the same, since nothing stops a detector from
+// building names.
 const nameCache = new Map();
 const NAME_CACHE_MAX = 256;
 
@@ -168,19 +453,33 @@ function encodeUtf8(s) {
     else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
     else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
   }
-  return Uint8Array.from(out);
+  return out;
 }
 
 /**
- * An argument name prepared for lookups, cached: `{ bytes, ascii }`, its
- * UTF-8 encoding and, when it is ASCII, the name itself. Null when the
- * name has no UTF-8 form (a lone surrogate), so no argument carries it.
+ * An argument name prepared for lookups, cached: its UTF-8 length `len`,
+ * and the name's bytes as little-endian 32-bit `words` at offsets `at`:
+ * 0, 4, 8, … and a last one ending at `len`, overlapping the one before
+ * it, so that whole words compare every byte. A name shorter than four
+ * bytes keeps its `bytes` instead. Null when the name has no UTF-8 form
+ * (a lone surrogate), so no argument carries it.
  */
 export function nameKey(name) {
   let k = nameCache.get(name);
   if (k === undefined) {
     const bytes = encodeUtf8(name);
-    k = bytes === null ? null : { bytes, ascii: bytes.length === name.length ? name : null };
+    if (bytes === null) {
+      k = null;
+    } else {
+      const len = bytes.length;
+      const at = [];
+      const words = [];
+      if (len >= 4) {
+        for (let i = 0; i < len; i += 4) at.push(i + 4 <= len ? i : len - 4);
+        for (const i of at) words.push((bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0);
+      }
+      k = { len, at, words, bytes };
+    }
     if (nameCache.size >= NAME_CACHE_MAX) nameCache.clear();
     nameCache.set(name, k);
   }
@@ -208,184 +507,231 @@ export function asBytes(events) {
 }
 
 /**
- * The [start, end) byte range of every event of a batch, from the offset
- * table, flat: event i spans [r[2i], r[2i+1]). A count larger than the
- * table that fits is cut to what fits; an event whose bounds do not fit
- * reads as empty ([0, 0)), as in read.rs.
+ * A batch ready to be read: its bytes `b`, one DataView `dv` over them
+ * for every event of the batch, and its event `count`, cut to the offset
+ * table that fits.
  */
-export function eventBounds(bytes) {
-  const len = bytes.length;
-  if (len < 4) return new Uint32Array(0);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, len);
-  const count = Math.min(dv.getUint32(0, true), Math.floor((len - 4) / 4));
-  const bounds = new Uint32Array(2 * count);
-  for (let i = 0; i < count; i++) {
-    const start = dv.getUint32(4 + 4 * i, true);
-    const end = i + 1 < count ? dv.getUint32(8 + 4 * i, true) : len;
-    if (start <= end && end <= len) {
-      bounds[2 * i] = start;
-      bounds[2 * i + 1] = end;
-    }
-  }
-  return bounds;
+export function frame(events) {
+  const b = asBytes(events);
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const count = b.length < 4 ? 0 : Math.min(dv.getUint32(0, true), (b.length - 4) >>> 2);
+  return { b, dv, count };
+}
+
+/**
+ * Event `i` of a framed batch as `new View(bytes, dataView, start,
+ * length)`: from its offset to the next one's, the last to the end of
+ * the buffer. An event whose bounds do not fit reads as empty, as in
+ * read.rs.
+ */
+export function eventAt(f, i, View) {
+  const len = f.b.length;
+  const start = f.dv.getUint32(4 + 4 * i, true);
+  const end = i + 1 < f.count ? f.dv.getUint32(8 + 4 * i, true) : len;
+  return start <= end && end <= len ? new View(f.b, f.dv, start, end - start) : new View(f.b, f.dv, 0, 0);
 }
 
 // ---------------------------------------------------------------------------
 // One event
+//
+// The functions below read the event `v`: any object with `_b` (the
+// batch's bytes), `_dv` (a DataView over them), `_o` (the event's first
+// byte) and `_n` (its length), which is what sandtrap.js's Event is.
+// Offsets `at` are from the event's first byte; the batch's bytes are
+// shared, never copied. The events of a batch are never written to, so a
+// value read from one stays true for as long as the event lives.
+
+/** The u32 at `at`, or undefined when it does not fit in the event. */
+export function u32(v, at) {
+  return at + 4 <= v._n ? v._dv.getUint32(v._o + at, true) : undefined;
+}
 
 /**
- * Bounds-checked reads inside one event of a batch. Offsets are from the
- * event's first byte; the batch's bytes are shared, never copied.
- *
- * QuickJS and StarlingMonkey interpret this code (no JIT inside a
- * component), where every call, allocation and BigInt costs real time per
- * event: hence spans returned as a start plus a field, 64-bit integers
- * read as two u32 halves unless they need a BigInt, and the argument count
- * computed once.
+ * The u64 (or, with `signed`, i64) at `at` in the SDK's plain form: a
+ * Number when |v| < 2^53, else an exact BigInt; undefined when it does
+ * not fit in the event. Two u32 halves are cheaper than a BigInt.
  */
-export class EventReader {
-  constructor(bytes, dv, start, end) {
-    this.b = bytes; // the whole batch
-    this.dv = dv; // over the whole batch
-    this.base = start;
-    this.len = end - start;
-    this.n = 0; // length of the last span()
-    this.argc = -1; // argCount(), once known
+export function int64(v, at, signed) {
+  if (at + 8 > v._n) return undefined;
+  const dv = v._dv;
+  const q = v._o + at;
+  const lo = dv.getUint32(q, true);
+  if (signed) {
+    const hi = dv.getInt32(q + 4, true);
+    if (hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo > 0))) return hi * 4294967296 + lo;
+    return dv.getBigInt64(q, true);
   }
+  const hi = dv.getUint32(q + 4, true);
+  return hi < 0x200000 ? hi * 4294967296 + lo : dv.getBigUint64(q, true);
+}
 
-  u32(at) {
-    return at + 4 <= this.len ? this.dv.getUint32(this.base + at, true) : undefined;
-  }
+/** The u64 or i64 at `at` as an exact BigInt. */
+export function big64(v, at, signed) {
+  if (at + 8 > v._n) return undefined;
+  return signed ? v._dv.getBigInt64(v._o + at, true) : v._dv.getBigUint64(v._o + at, true);
+}
 
-  /**
-   * The u64 (or, with `signed`, i64) at `at` in the SDK's plain form: a
-   * Number when |v| < 2^53, else an exact BigInt; undefined when it does
-   * not fit in the event.
-   */
-  int64(at, signed) {
-    if (at + 8 > this.len) return undefined;
-    const q = this.base + at;
-    const lo = this.dv.getUint32(q, true);
-    if (signed) {
-      const hi = this.dv.getInt32(q + 4, true);
-      if (hi < 0x200000 && (hi > -0x200000 || (hi === -0x200000 && lo > 0))) return hi * 4294967296 + lo;
-      return this.dv.getBigInt64(q, true);
-    }
-    const hi = this.dv.getUint32(q + 4, true);
-    return hi < 0x200000 ? hi * 4294967296 + lo : this.dv.getBigUint64(q, true);
-  }
-  /** The u64 or i64 at `at` as an exact BigInt. */
-  big64(at, signed) {
-    if (at + 8 > this.len) return undefined;
-    return signed ? this.dv.getBigInt64(this.base + at, true) : this.dv.getBigUint64(this.base + at, true);
-  }
+/** The bytes an (offset, length) pair at `at` points to, as a view; undefined when they do not fit. */
+export function bytesAt(v, at) {
+  if (at + 8 > v._n) return undefined;
+  const q = v._o + at;
+  const off = v._dv.getUint32(q, true);
+  const n = v._dv.getUint32(q + 4, true);
+  if (off + n > v._n) return undefined;
+  return v._b.subarray(v._o + off, v._o + off + n);
+}
 
-  // An (offset, length) pair at `at` that fits in the event: the absolute
-  // start of its bytes, with their length left in `this.n`; -1 when it
-  // does not fit.
-  span(at) {
-    if (at + 8 > this.len) return -1;
-    const q = this.base + at;
-    const off = this.dv.getUint32(q, true);
-    const n = this.dv.getUint32(q + 4, true);
-    if (off + n > this.len) return -1;
-    this.n = n;
-    return this.base + off;
-  }
-  /** The bytes an (offset, length) pair at `at` points to, as a view. */
-  bytes(at) {
-    const p = this.span(at);
-    return p < 0 ? undefined : this.b.subarray(p, p + this.n);
-  }
-  /** The string a str at `at` points to; undefined when malformed. */
-  str(at) {
-    const p = this.span(at);
-    if (p < 0) return undefined;
-    return this.n === 0 ? "" : decodeUtf8(this.b.subarray(p, p + this.n));
-  }
+// The last string read, by event and offset: detectors often read a field
+// twice (a test, then the finding), and two module variables cost nothing
+// to an event that is read once.
+let lastStrEvent = null;
+let lastStrAt = -1;
+let lastStr;
 
-  /** Number of argument entries, cut to what fits in the event. */
-  argCount() {
-    if (this.argc < 0) {
-      const fits = this.len < HEADER_LEN ? 0 : Math.floor((this.len - HEADER_LEN) / ARG_LEN);
-      const n = this.u32(AT.ARG_COUNT) ?? 0;
-      this.argc = n < fits ? n : fits;
-    }
-    return this.argc;
+/** The string a str pair at `at` points to; undefined when it does not fit or is not UTF-8. */
+export function strAt(v, at) {
+  if (v === lastStrEvent && at === lastStrAt) return lastStr;
+  let s;
+  if (at + 8 <= v._n) {
+    const q = v._o + at;
+    const off = v._dv.getUint32(q, true);
+    const n = v._dv.getUint32(q + 4, true);
+    if (off + n <= v._n) s = utf8At(v._b, v._o + off, n);
   }
+  lastStrEvent = v;
+  lastStrAt = at;
+  lastStr = s;
+  return s;
+}
 
-  /**
-   * The offset of the first entry whose name is `key` (see nameKey), or
-   * -1. Names are compared as bytes; no string is decoded for the answer.
-   * Every entry below argCount() lies inside the event, so its kind and
-   * payload need no bounds check.
-   */
-  findArg(key) {
-    const n = this.argc < 0 ? this.argCount() : this.argc;
-    const b = this.b;
-    const want = key.bytes;
-    const len = want.length;
-    for (let i = 0; i < n; i++) {
-      const entry = HEADER_LEN + i * ARG_LEN;
-      const p = this.span(entry);
-      if (p < 0 || this.n !== len) continue;
-      if (len === 0) return entry;
-      if (b[p] !== want[0]) continue;
-      // A byte loop costs several times one native fromCharCode over the
-      // bytes; for an ASCII name, comparing that string with the name is
-      // comparing the bytes (a byte from 0x80 up maps to a character no
-      // ASCII name contains).
-      if (key.ascii !== null) {
-        if (String.fromCharCode.apply(null, b.subarray(p, p + len)) === key.ascii) return entry;
-        continue;
-      }
-      let k = 1;
-      for (let q = p + 1; k < len && b[q] === want[k]; q++) k++;
-      if (k === len) return entry;
-    }
-    return -1;
+/** Number of argument entries, cut to what fits in the event. */
+export function argCount(v) {
+  if (v._n < HEADER_LEN) return 0;
+  const fits = ((v._n - HEADER_LEN) / ARG_LEN) | 0;
+  const n = v._dv.getUint32(v._o + AT.ARG_COUNT, true);
+  return n < fits ? n : fits;
+}
+
+// The last lookup, by event and name, and the last name's key: a detector
+// asks for the same few names event after event.
+let lastArgEvent = null;
+let lastArgName = "";
+let lastArg = -1;
+let lastKeyName = "";
+let lastKey = nameKey("");
+
+/**
+ * The offset of the first entry named `name` (a string), or -1. Names are
+ * compared as bytes, a word at a time; no string is decoded for the
+ * answer. Every entry below argCount() lies inside the event, so its kind
+ * and payload need no bounds check.
+ */
+export function findArg(v, name) {
+  if (v === lastArgEvent && name === lastArgName) return lastArg;
+  let key = lastKey;
+  if (name !== lastKeyName) {
+    key = nameKey(name);
+    lastKeyName = name;
+    lastKey = key;
   }
+  const e = key === null ? -1 : scanArgs(v, key);
+  lastArgEvent = v;
+  lastArgName = name;
+  lastArg = e;
+  return e;
+}
 
-  /** The kind byte of the entry at `entry` (an index into KINDS). */
-  kindByte(entry) {
-    return this.b[this.base + entry + 8];
-  }
-
-  /**
-   * The value of the entry at `entry`: a string, a Number or BigInt (see
-   * int64), a boolean, a Uint8Array view (bytes), or for str-list
-   * `{ at, count }` of its table. Undefined when malformed.
-   */
-  value(entry) {
-    const p = entry + 16;
-    switch (this.b[this.base + entry + 8]) {
-      case 0:
-        return this.str(p);
-      case 1:
-        return this.int64(p, true);
-      case 2:
-        return this.int64(p, false);
-      case 3:
-        return this.dv.getUint32(this.base + p, true) !== 0 || this.dv.getUint32(this.base + p + 4, true) !== 0;
-      case 4:
-        return this.bytes(p);
-      case 5:
-        return this.list(p);
-      default:
-        return undefined;
+function scanArgs(v, key) {
+  const n = v._n;
+  if (n < HEADER_LEN) return -1;
+  const b = v._b;
+  const dv = v._dv;
+  const o = v._o;
+  const fits = ((n - HEADER_LEN) / ARG_LEN) | 0;
+  const count = dv.getUint32(o + AT.ARG_COUNT, true);
+  // `q` walks the name lengths of the entries: names are short, so the
+  // low byte alone rejects most entries, with one typed-array read.
+  const end = o + HEADER_LEN + 4 + ARG_LEN * (count < fits ? count : fits);
+  const len = key.len;
+  const lenLo = len & 0xff;
+  for (let q = o + HEADER_LEN + 4; q < end; q += ARG_LEN) {
+    if (b[q] !== lenLo || dv.getUint32(q, true) !== len) continue;
+    const off = dv.getUint32(q - 4, true);
+    if (off + len > n) continue;
+    const p = o + off;
+    let k = 0;
+    if (len >= 4) {
+      const at = key.at;
+      const words = key.words;
+      const nw = words.length;
+      while (k < nw && dv.getUint32(p + at[k], true) === words[k]) k++;
+      if (k === nw) return q - 4 - o;
+    } else {
+      const want = key.bytes;
+      while (k < len && b[p + k] === want[k]) k++;
+      if (k === len) return q - 4 - o;
     }
   }
+  return -1;
+}
 
-  /** The `{ at, count }` of a str-list table whose (offset, count) is at `at`, or undefined. */
-  list(at) {
-    const off = this.u32(at);
-    const count = this.u32(at + 4);
-    if (off === undefined || count === undefined || off + count * 8 > this.len) return undefined;
-    return { at: off, count };
-  }
+/** The kind byte of the entry at `entry` (an index into KINDS). */
+export function kindByte(v, entry) {
+  return v._b[v._o + entry + 8];
+}
 
-  /** Element `i` of a str-list table; a malformed entry reads as "". */
-  listItem(table, i) {
-    return this.str(table.at + i * 8) ?? "";
+/**
+ * The value of the entry at `entry`: a string, a Number or BigInt (see
+ * int64), a boolean, a Uint8Array view (bytes), or for str-list
+ * `{ at, count }` of its table. Undefined when malformed.
+ */
+export function value(v, entry) {
+  const p = entry + 16;
+  switch (v._b[v._o + entry + 8]) {
+    case 0:
+      return strAt(v, p);
+    case 1:
+      return int64(v, p, true);
+    case 2:
+      return int64(v, p, false);
+    case 3:
+      return v._dv.getUint32(v._o + p, true) !== 0 || v._dv.getUint32(v._o + p + 4, true) !== 0;
+    case 4:
+      return bytesAt(v, p);
+    case 5:
+      return list(v, p);
+    default:
+      return undefined;
   }
+}
+
+/** The `{ at, count }` of a str-list table whose (offset, count) is at `at`, or undefined. */
+export function list(v, at) {
+  const off = u32(v, at);
+  const count = u32(v, at + 4);
+  if (off === undefined || count === undefined || off + count * 8 > v._n) return undefined;
+  return { at: off, count };
+}
+
+/**
+ * The strings of the str-list whose (offset, count) is at `at`, as an
+ * array (a malformed element reads as ""), or undefined when the table
+ * does not fit. One pass without the per-string bookkeeping of strAt.
+ */
+export function strList(v, at) {
+  if (at + 8 > v._n) return undefined;
+  const b = v._b;
+  const dv = v._dv;
+  const o = v._o;
+  const n = v._n;
+  const off = dv.getUint32(o + at, true);
+  const count = dv.getUint32(o + at + 4, true);
+  if (off + count * 8 > n) return undefined;
+  const out = new Array(count);
+  for (let i = 0, q = o + off; i < count; i++, q += 8) {
+    const s = dv.getUint32(q, true);
+    const len = dv.getUint32(q + 4, true);
+    out[i] = s + len <= n ? (utf8At(b, o + s, len) ?? "") : "";
+  }
+  return out;
 }

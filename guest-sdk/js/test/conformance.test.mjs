@@ -2,14 +2,16 @@
 // guest-sdk/wire/testdata/batch.bin through the public Event API and
 // compares every field with batch.json, then feeds it truncated and
 // corrupted copies, which must decode without throwing. Also checks the
-// QuickJS stand-in UTF-8 decoder against node's TextDecoder.
+// SDK's UTF-8 decoding (its ASCII fast paths, and the escape() /
+// decodeURIComponent stand-in QuickJS uses for the rest) against node's
+// TextDecoder.
 import test from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Event, detection, exportDetector, readBatch, select } from "../sandtrap.js";
-import { decodeUtf8Fallback } from "../wire.js";
+import { decodePortable, decodeUtf8 } from "../wire.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const testdata = join(root, "guest-sdk", "wire", "testdata");
@@ -235,7 +237,7 @@ test("corrupted bytes decode without throwing", () => {
   assert.equal(readBatch(batchBin.buffer.slice(batchBin.byteOffset, batchBin.byteOffset + batchBin.byteLength)).length, expected.length);
 });
 
-test("the UTF-8 stand-in for QuickJS agrees with TextDecoder", () => {
+test("UTF-8 decoding agrees with TextDecoder, fast paths and QuickJS stand-in alike", () => {
   const native = new TextDecoder("utf-8", { fatal: true });
   const check = (bytes) => {
     let want;
@@ -244,27 +246,54 @@ test("the UTF-8 stand-in for QuickJS agrees with TextDecoder", () => {
     } catch {
       want = undefined;
     }
-    assert.equal(decodeUtf8Fallback(bytes), want, `bytes ${hex(bytes)}`);
+    // decodeUtf8 is what every string read goes through: its short ASCII
+    // path is the same under every engine, the rest goes to TextDecoder
+    // here and to decodePortable (and so decodeEscaped) under QuickJS,
+    // which is checked alone.
+    assert.equal(decodeUtf8(bytes), want, `bytes ${hex(bytes)}`);
+    assert.equal(decodePortable(bytes), want, `bytes ${hex(bytes)} without TextDecoder`);
   };
   const cases = [
     [], [0x61], [0xc3, 0xa9], [0xe2, 0x9c, 0x93], [0xf0, 0x9f, 0x98, 0x80], [0xf4, 0x8f, 0xbf, 0xbf],
     [0xc0, 0x80], [0xc1, 0xbf], [0xe0, 0x80, 0x80], [0xe0, 0x9f, 0xbf], [0xed, 0xa0, 0x80], [0xed, 0x9f, 0xbf],
     [0xf0, 0x80, 0x80, 0x80], [0xf0, 0x8f, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80],
-    [0xff], [0x80], [0xc3], [0xe2, 0x9c], [0xf0, 0x9f, 0x98], [0x61, 0xc3], [0xc3, 0x61], [0xe2, 0x28, 0xa1],
+    [0xf8, 0x88, 0x80, 0x80, 0x80], [0xfe], [0xff], [0x80], [0xbf], [0xc3], [0xe2, 0x9c], [0xf0, 0x9f, 0x98],
+    [0x61, 0xc3], [0xc3, 0x61], [0xe2, 0x28, 0xa1],
+    // A "%" in the input must not combine with what follows into an escape.
+    [0x25], [0x25, 0x34, 0x31], [0xc3, 0x25, 0x41, 0x39], [0x25, 0x43, 0x33, 0x25, 0x41, 0x39], [0xe2, 0x25, 0x39, 0x43, 0x93],
+    // Characters escape() writes as %uXXXX never come from bytes, but NUL and the ASCII it escapes do.
+    [0x00], [0x20, 0x2b, 0x2f, 0x40, 0x7f, 0xc3, 0xa9],
   ];
   for (const c of cases) check(Uint8Array.from(c));
+  // Every length through the short-string switch and past it, ASCII with
+  // one byte changed at each position.
+  for (let n = 0; n <= 40; n++) {
+    const ascii = Uint8Array.from({ length: n }, (_, i) => 0x20 + ((i * 7) % 0x5f));
+    check(ascii);
+    for (let i = 0; i < n; i++) {
+      for (const b of [0x00, 0x7f, 0x80, 0xc3, 0xff]) {
+        const c = ascii.slice();
+        c[i] = b;
+        check(c);
+      }
+    }
+  }
   let x = 12345;
   for (let round = 0; round < 20000; round++) {
-    const n = round % 12;
+    const n = round % 24;
     const b = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       x = (x * 1103515245 + 12345) >>> 0;
       // Bias towards the interesting lead and continuation bytes.
-      b[i] = [x >>> 24, 0x80 | ((x >>> 16) & 0x3f), 0xc0 | ((x >>> 8) & 0x3f)][x % 3];
+      b[i] = [x >>> 24, 0x80 | ((x >>> 16) & 0x3f), 0xc0 | ((x >>> 8) & 0x3f), 0xe0 | ((x >>> 4) & 0x1f), (x >>> 8) & 0x7f][x % 5];
     }
     check(b);
   }
-  // Long strings go through fromCharCode in chunks.
+  // Long strings go through fromCharCode and Math.max in chunks.
   check(new TextEncoder().encode("é".repeat(10000) + "✓".repeat(5000) + "😀".repeat(3000)));
   check(new TextEncoder().encode("a".repeat(20000)));
+  check(new TextEncoder().encode("a".repeat(4096) + "é" + "a".repeat(5000)));
+  const lateBad = new TextEncoder().encode("a".repeat(9000));
+  lateBad[8500] = 0xff;
+  check(lateBad);
 });

@@ -3,12 +3,16 @@
 // the host would. Test-only: detectors never encode events.
 import { ARG_LEN, AT, HEADER_LEN, KINDS } from "../wire.js";
 
-const utf8 = new TextEncoder();
+const encoder = new TextEncoder();
+// Strings are encoded as UTF-8; a Uint8Array is taken as the bytes
+// themselves, so tests can hand the SDK strings that are not UTF-8.
+const utf8 = { encode: (s) => (s instanceof Uint8Array ? s : encoder.encode(s)) };
 
 /**
  * One event: `{ seq, timestamp, name, process: { entityId, …, containerId },
  * args: [[name, kind, value]] }`, kind one of KINDS; integers as Number or
- * BigInt. Missing fields are zero or empty.
+ * BigInt; any string may be a Uint8Array of raw bytes instead. Missing
+ * fields are zero or empty.
  */
 export function encodeEvent(ev = {}) {
   const p = ev.process ?? {};

@@ -1,8 +1,9 @@
 // Engine conformance of the JavaScript SDK: builds test/engines/detector.js
 // with each engine (QuickJS, StarlingMonkey), runs the component under node
 // through `jco transpile`, and checks that what it decodes from
-// guest-sdk/wire/testdata/batch.bin is batch.json, and that truncated and
-// corrupted batches never trap it. The unit tests run the SDK under node's
+// guest-sdk/wire/testdata/batch.bin is batch.json, that it decodes strings
+// exactly as TextDecoder does (valid or not: QuickJS decodes without one),
+// and that truncated and corrupted batches never trap it. The unit tests run the SDK under node's
 // own JavaScript; this runs it inside the engines a detector really gets
 // (no TextDecoder under QuickJS, a Uint8Array from another realm under
 // StarlingMonkey).
@@ -14,6 +15,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { encodeBatch } from "./encode.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sdk = join(here, "..");
@@ -56,6 +58,30 @@ async function check(dir, engine) {
     assert.equal(field("pathname"), expected[index].args.find((a) => a.name === "pathname")?.value, `${engine}: event ${index} pathname`);
   }
 
+  // Strings, well-formed or not, as a fixed field (comm) and as an
+  // argument, through every length of the SDK's short-string path and past
+  // it: what the engine reads must be what TextDecoder says, "" for a comm
+  // and no argument at all for what is not UTF-8.
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  const samples = utf8Samples();
+  for (let at = 0; at < samples.length; at += 32) {
+    const chunk = samples.slice(at, at + 32);
+    const out = guest.onEvents(encodeBatch(chunk.map((s) => ({ name: "utf8", process: { comm: s }, args: [["s", "str", s]] }))));
+    assert.deepEqual(out.errors, [], `${engine}: utf8 errors`);
+    for (const { index, detection } of out.detections) {
+      const got = JSON.parse(detection.fields.find((f) => f.name === "decoded").value.val);
+      let want;
+      try {
+        want = strict.decode(chunk[index]);
+      } catch {
+        want = undefined;
+      }
+      const what = `${engine}: bytes ${Buffer.from(chunk[index]).toString("hex")}`;
+      assert.equal(got.process.comm, want ?? "", what);
+      assert.deepEqual(got.args, want === undefined ? [] : [{ name: "s", kind: "str", value: want }], what);
+    }
+  }
+
   // Every prefix, then deterministic corruption (xorshift): no trap, and
   // nothing the export could not account for.
   let calls = 0;
@@ -73,7 +99,45 @@ async function check(dir, engine) {
     guest.onEvents(b);
   }
   assert.deepEqual(logs, [], `${engine}: the SDK logged a failure`);
-  console.log(`ok   ${engine}: batch.bin decodes to batch.json; ${calls} truncated or corrupted batches without a trap`);
+  console.log(
+    `ok   ${engine}: batch.bin decodes to batch.json; ${samples.length} strings decode as TextDecoder does; ` +
+      `${calls} truncated or corrupted batches without a trap`,
+  );
+}
+
+// Byte strings for the UTF-8 check: the edge cases of the standard, "%"
+// sequences (the QuickJS path goes through escape/decodeURIComponent),
+// ASCII of every length to 40 with one byte changed, and biased random.
+function utf8Samples() {
+  const out = [
+    [], [0xc3, 0xa9], [0xe2, 0x9c, 0x93], [0xf0, 0x9f, 0x98, 0x80], [0xf4, 0x8f, 0xbf, 0xbf], [0xc0, 0x80],
+    [0xc1, 0xbf], [0xe0, 0x80, 0x80], [0xe0, 0x9f, 0xbf], [0xed, 0xa0, 0x80], [0xed, 0x9f, 0xbf], [0xf0, 0x80, 0x80, 0x80],
+    [0xf0, 0x8f, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xff],
+    [0x80], [0xc3], [0xe2, 0x9c], [0x61, 0xc3], [0xc3, 0x61], [0x25, 0x34, 0x31], [0xc3, 0x25, 0x41, 0x39],
+    [0x25, 0x43, 0x33, 0x25, 0x41, 0x39], [0x00, 0x20, 0x2b, 0x2f, 0x40, 0x7f, 0xc3, 0xa9],
+  ].map((b) => Uint8Array.from(b));
+  for (let n = 1; n <= 40; n++) {
+    const ascii = Uint8Array.from({ length: n }, (_, i) => 0x20 + ((i * 7) % 0x5f));
+    out.push(ascii);
+    for (const i of new Set([0, n >> 1, n - 1])) {
+      for (const b of [0x80, 0xc3, 0xff]) {
+        const c = ascii.slice();
+        c[i] = b;
+        out.push(c);
+      }
+    }
+  }
+  let x = 12345;
+  for (let round = 0; round < 400; round++) {
+    const b = new Uint8Array(1 + (round % 40));
+    for (let i = 0; i < b.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      b[i] = [x >>> 24, 0x80 | ((x >>> 16) & 0x3f), 0xc0 | ((x >>> 8) & 0x3f), 0xe0 | ((x >>> 4) & 0x1f), (x >>> 8) & 0x7f][x % 5];
+    }
+    out.push(b);
+  }
+  out.push(new TextEncoder().encode("é".repeat(3000) + "✓".repeat(1000)), new TextEncoder().encode("a".repeat(9000)));
+  return out;
 }
 
 async function main(engines) {

@@ -92,6 +92,32 @@ test("Event accessors return plain values or undefined", () => {
   assert.equal(shown.args.length, 8);
 });
 
+test("remembered reads never answer for another event, field or name", () => {
+  // The SDK remembers the last string and the last argument lookup; reads
+  // that alternate between events, fields and names must each get their own.
+  const [a, b] = readBatch(encodeBatch([
+    event([["x", "str", "a-x"], ["y", "str", "a-y"], ["n", "uint", 1]], { name: "ev_a" }),
+    event([["y", "str", "b-y"], ["x", "str", "b-x"], ["n", "uint", 2]], { name: "ev_b", process: { comm: "wget", exe: "/usr/bin/wget" } }),
+  ]));
+  for (let round = 0; round < 3; round++) {
+    assert.equal(a.comm, "curl");
+    assert.equal(b.comm, "wget");
+    assert.equal(a.exe, "/usr/bin/curl");
+    assert.equal(a.comm, "curl");
+    assert.equal(a.name, "ev_a");
+    assert.equal(b.name, "ev_b");
+    assert.equal(a.str("x"), "a-x");
+    assert.equal(a.str("y"), "a-y");
+    assert.equal(b.str("x"), "b-x");
+    assert.equal(b.str("x"), "b-x");
+    assert.equal(a.int("n"), 1);
+    assert.equal(b.int("n"), 2);
+    assert.equal(a.str("n"), undefined, "the remembered lookup still checks the kind");
+    assert.equal(b.process.comm, "wget");
+    assert.deepEqual(b.args().map((x) => x.value), ["b-y", "b-x", 2]);
+  }
+});
+
 test("64-bit integers are Numbers exactly while below 2^53", () => {
   const B = 2n ** 53n;
   const cases = [
