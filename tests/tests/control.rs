@@ -56,9 +56,21 @@ fn ctl_drives_a_running_host_and_metrics_are_served_on_loopback() {
             "60",
         ])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Drained on a thread so the host never blocks on a full pipe.
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stderr = host.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_tx.send(line);
+        }
+    });
     let start = Instant::now();
     while !socket.exists() {
         assert!(
@@ -86,6 +98,23 @@ fn ctl_drives_a_running_host_and_metrics_are_served_on_loopback() {
         })
         .count();
     assert_eq!(list.as_array().unwrap().len(), components);
+    // The readiness line a supervisor waits for: every detector loaded,
+    // the hooks attached.
+    let ready = loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("no readiness line within 30 s");
+        if line.starts_with("sandtrap: running: ") {
+            break line;
+        }
+    };
+    let words: Vec<&str> = ready.split_whitespace().collect();
+    assert_eq!(
+        (words[2].parse::<usize>().ok(), words[3], words[5], words[6]),
+        (Some(components), "detectors,", "hooks", "attached"),
+        "{ready}"
+    );
+    assert!(words[4].parse::<u32>().is_ok_and(|n| n > 0), "{ready}");
     let (ok, r) = ctl(&socket, &["disable", "fileless-exec"]);
     assert!(ok && r["enabled"] == false, "{r}");
     let (ok, r) = ctl(&socket, &["unload", "webserver-shell"]);
@@ -129,6 +158,7 @@ fn ctl_drives_a_running_host_and_metrics_are_served_on_loopback() {
     assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
     for needle in [
         "sandtrap_detector_events_total{detector=\"denied-connect\"}",
+        "sandtrap_detector_calls_total{detector=\"denied-connect\"}",
         "sandtrap_detector_quarantined{detector=\"fileless-exec\"} 0",
         "sandtrap_detector_call_seconds_bucket{detector=\"webserver-shell\",le=\"+Inf\"}",
         "sandtrap_store_items{store=\"process\"}",
