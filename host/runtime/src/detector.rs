@@ -389,7 +389,10 @@ impl Detector {
                     tracing::warn!(detector = %self.id(), seq, "detector error: {}", e.message);
                 }
                 self.stats.detections += out.detections.len() as u64;
-                let now = rt.clock.now_ns();
+                // The clock read at the start of the call: a clock read
+                // was a sixth of a one-event call, and the limiter's
+                // window is a second.
+                let now = self.clock_ns;
                 let mut kept = Vec::with_capacity(out.detections.len());
                 for d in out.detections {
                     // An index outside the batch is the guest's bug; the
