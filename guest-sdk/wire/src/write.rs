@@ -62,90 +62,82 @@ where
     I: ExactSizeIterator<Item = (&'a str, WriteValue<'a, S>)>,
 {
     let base = out.len();
-    let result = write_event(out, base, header, args);
+    let h = header;
+    // One closure so every early `?` leaves `out` as it was, below.
+    let write = || -> Result<(), EncodeError> {
+        let count = args.len();
+        let table = HEADER_LEN + count * ARG_LEN;
+        out.resize(base + table, 0);
+        let mut w = Writer { out, base };
+        w.u64_at(at::SEQ, h.seq);
+        w.u64_at(at::TIMESTAMP, h.timestamp);
+        w.u64_at(at::ENTITY_ID, h.entity_id);
+        w.u64_at(at::PARENT_ENTITY_ID, h.parent_entity_id);
+        w.u64_at(at::START_TICKS, h.start_ticks);
+        w.u64_at(at::CGROUP_ID, h.cgroup_id);
+        w.u32_at(at::PID, h.pid);
+        w.u32_at(at::TID, h.tid);
+        w.u32_at(at::PPID, h.ppid);
+        w.u32_at(at::UID, h.uid);
+        w.u32_at(at::GID, h.gid);
+        w.str_at(at::NAME, h.name.as_bytes())?;
+        w.str_at(at::COMM, h.comm.as_bytes())?;
+        w.str_at(at::EXE, h.exe.as_bytes())?;
+        w.str_at(at::CONTAINER_ID, h.container_id.as_bytes())?;
+        w.u32_at(at::ARG_COUNT, to_u32(count)?);
+        // An iterator that yields more or fewer items than it announced would
+        // corrupt the table; it is bounded by the announced count instead.
+        let mut written = 0;
+        for (i, (name, value)) in args.take(count).enumerate() {
+            let entry = HEADER_LEN + i * ARG_LEN;
+            w.str_at(entry, name.as_bytes())?;
+            let payload = entry + 16;
+            match value {
+                WriteValue::Str(s) => {
+                    w.out[base + entry + 8] = kind::STR;
+                    w.str_at(payload, s.as_bytes())?;
+                }
+                WriteValue::Int(v) => {
+                    w.out[base + entry + 8] = kind::INT;
+                    w.u64_at(payload, v as u64);
+                }
+                WriteValue::Uint(v) => {
+                    w.out[base + entry + 8] = kind::UINT;
+                    w.u64_at(payload, v);
+                }
+                WriteValue::Bool(v) => {
+                    w.out[base + entry + 8] = kind::BOOL;
+                    w.u64_at(payload, u64::from(v));
+                }
+                WriteValue::Bytes(b) => {
+                    w.out[base + entry + 8] = kind::BYTES;
+                    w.str_at(payload, b)?;
+                }
+                WriteValue::StrList(list) => {
+                    w.out[base + entry + 8] = kind::STR_LIST;
+                    let start = w.out.len() - base;
+                    w.u32_at(payload, to_u32(start)?);
+                    w.u32_at(payload + 4, to_u32(list.len())?);
+                    w.out.resize(w.out.len() + list.len() * 8, 0);
+                    for (j, s) in list.iter().enumerate() {
+                        w.str_at(start + j * 8, s.as_ref().as_bytes())?;
+                    }
+                }
+            }
+            written += 1;
+        }
+        if written != count {
+            // An iterator shorter than it announced leaves unused, zeroed
+            // entries; the count keeps them out of the table.
+            w.u32_at(at::ARG_COUNT, to_u32(written)?);
+        }
+        to_u32(w.out.len() - base).map(|_| ())
+    };
+    let result = write();
     if result.is_err() {
         out.truncate(base);
     }
     result
-}
-
-fn write_event<'a, S, I>(
-    out: &mut Vec<u8>,
-    base: usize,
-    h: &EventHeader<'_>,
-    args: I,
-) -> Result<(), EncodeError>
-where
-    S: AsRef<str> + 'a,
-    I: ExactSizeIterator<Item = (&'a str, WriteValue<'a, S>)>,
-{
-    let count = args.len();
-    let table = HEADER_LEN + count * ARG_LEN;
-    out.resize(base + table, 0);
-    let mut w = Writer { out, base };
-    w.u64_at(at::SEQ, h.seq);
-    w.u64_at(at::TIMESTAMP, h.timestamp);
-    w.u64_at(at::ENTITY_ID, h.entity_id);
-    w.u64_at(at::PARENT_ENTITY_ID, h.parent_entity_id);
-    w.u64_at(at::START_TICKS, h.start_ticks);
-    w.u64_at(at::CGROUP_ID, h.cgroup_id);
-    w.u32_at(at::PID, h.pid);
-    w.u32_at(at::TID, h.tid);
-    w.u32_at(at::PPID, h.ppid);
-    w.u32_at(at::UID, h.uid);
-    w.u32_at(at::GID, h.gid);
-    w.str_at(at::NAME, h.name.as_bytes())?;
-    w.str_at(at::COMM, h.comm.as_bytes())?;
-    w.str_at(at::EXE, h.exe.as_bytes())?;
-    w.str_at(at::CONTAINER_ID, h.container_id.as_bytes())?;
-    w.u32_at(at::ARG_COUNT, to_u32(count)?);
-    // An iterator that yields more or fewer items than it announced would
-    // corrupt the table; it is bounded by the announced count instead.
-    let mut written = 0;
-    for (i, (name, value)) in args.take(count).enumerate() {
-        let entry = HEADER_LEN + i * ARG_LEN;
-        w.str_at(entry, name.as_bytes())?;
-        let payload = entry + 16;
-        match value {
-            WriteValue::Str(s) => {
-                w.out[base + entry + 8] = kind::STR;
-                w.str_at(payload, s.as_bytes())?;
-            }
-            WriteValue::Int(v) => {
-                w.out[base + entry + 8] = kind::INT;
-                w.u64_at(payload, v as u64);
-            }
-            WriteValue::Uint(v) => {
-                w.out[base + entry + 8] = kind::UINT;
-                w.u64_at(payload, v);
-            }
-            WriteValue::Bool(v) => {
-                w.out[base + entry + 8] = kind::BOOL;
-                w.u64_at(payload, u64::from(v));
-            }
-            WriteValue::Bytes(b) => {
-                w.out[base + entry + 8] = kind::BYTES;
-                w.str_at(payload, b)?;
-            }
-            WriteValue::StrList(list) => {
-                w.out[base + entry + 8] = kind::STR_LIST;
-                let start = w.out.len() - base;
-                w.u32_at(payload, to_u32(start)?);
-                w.u32_at(payload + 4, to_u32(list.len())?);
-                w.out.resize(w.out.len() + list.len() * 8, 0);
-                for (j, s) in list.iter().enumerate() {
-                    w.str_at(start + j * 8, s.as_ref().as_bytes())?;
-                }
-            }
-        }
-        written += 1;
-    }
-    if written != count {
-        // An iterator shorter than it announced leaves unused, zeroed
-        // entries; the count keeps them out of the table.
-        w.u32_at(at::ARG_COUNT, to_u32(written)?);
-    }
-    to_u32(w.out.len() - base).map(|_| ())
 }
 
 struct Writer<'o> {
