@@ -98,12 +98,13 @@ impl Rig {
         }
     }
 
-    /// Feeds events through the pipeline until `done` holds (or 15 s pass).
+    /// Feeds events through the pipeline until `done` holds; the bound only
+    /// catches an event that never comes, on however loaded a machine.
     fn pump_until(&mut self, what: &str, done: impl Fn(&Rig) -> bool) {
         let start = Instant::now();
         while !done(self) {
             assert!(
-                start.elapsed() < Duration::from_secs(15),
+                start.elapsed() < Duration::from_secs(120),
                 "timed out waiting for {what}; saw {:#?}",
                 self.names()
             );
