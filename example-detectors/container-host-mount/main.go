@@ -132,9 +132,9 @@ func (m *hostMount) OnEvent(ev *sandtrap.Event) ([]sandtrap.Detection, error) {
 	var name, image, runtime, pod string
 	switch c, err := sandtrap.GetContainer(id); {
 	case err == nil:
-		name, image, runtime = c.Name, c.Image, c.Runtime
-		if c.Pod != nil {
-			pod = c.Pod.Namespace + "/" + c.Pod.Name
+		name, image, runtime = c.Name(), c.Image(), c.Runtime()
+		if p, ok := c.Pod(); ok {
+			pod = p.Namespace() + "/" + p.Name()
 		}
 		if image != "" && hasAnyPrefix(image, m.allowImages) {
 			return nil, nil

@@ -280,6 +280,7 @@ class Cryptominer(Detector):
                 log.debug(f"dns: {e}")
                 return []
             names = []
+            # Only the domains are decoded; the record's addresses are not.
             for d in answer.domains:
                 d = d.rstrip(".").lower()
                 if d and d not in names:
@@ -299,12 +300,16 @@ class Cryptominer(Detector):
         except StoreError as e:
             log.warn(f"ancestry of pid {ev.process.pid}: {e}")
             chain = []
-        ancestors = chain[1:]  # [0] is the process itself
-        det.field("ancestry", [f"{p.name}({p.pid})" for p in ancestors])
-        service = next((p for p in ancestors if basename(p.name or p.exe) not in SHELLS_AND_WRAPPERS), None)
-        if service is not None:
-            det.field("service", service.name or basename(service.exe))
-            det.field("service_pid", service.pid)
+        # Views of the answer's buffer: a field is decoded when read, so
+        # each name is read once and an exe only when its name is empty.
+        ancestors = [(p.name, p) for p in chain[1:]]  # [0] is the process itself
+        det.field("ancestry", [f"{name}({p.pid})" for name, p in ancestors])
+        for name, p in ancestors:
+            service = name or basename(p.exe)
+            if basename(service) not in SHELLS_AND_WRAPPERS:
+                det.field("service", service)
+                det.field("service_pid", p.pid)
+                break
 
         cid = ev.container_id
         if cid:

@@ -152,6 +152,8 @@ export const guest = exportDetector({
     const answer = ifFound(() => stores.dns.getDnsResponse(query));
     if (answer === null) return null;
 
+    // The DnsRecord is read in place: only the names are decoded (once,
+    // here), never the addresses the rule has no use for.
     const domains = answer.domains.map(canonical);
     for (const domain of domains) {
       const suffix = suffixOf(domain, suffixes);

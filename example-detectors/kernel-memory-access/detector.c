@@ -154,9 +154,13 @@ static st_strlist ancestry_of(const st_event *ev) {
         if (e.kind != ST_NOT_FOUND) st_log_warn("process store: %s; reporting without ancestry", e.text);
         return out;
     }
-    /* [0] is the process itself. */
-    for (size_t i = 1; i < chain.len; i++)
-        st_strlist_pushf(&out, "%s(%u)", st_cstr(&chain.ptr[i].name), (unsigned)chain.ptr[i].pid);
+    /* [0] is the process itself. Names are views into the answer, read
+     * before it is freed. */
+    st_process p;
+    for (size_t i = 1; st_process_list_get(&chain, i, &p); i++) {
+        st_string name = st_process_name(&p);
+        st_strlist_pushf(&out, ST_STR_FMT "(%u)", ST_STR_ARG(name), (unsigned)st_process_pid(&p));
+    }
     st_process_list_free(&chain);
     return out;
 }
@@ -175,8 +179,10 @@ static void add_container(st_detection *det, const st_string *id) {
         if (e.kind != ST_NOT_FOUND) st_log_warn("container store: %s", e.text);
         return;
     }
-    if (c.name.len) st_field_string(det, "container_name", &c.name);
-    if (c.image.len) st_field_string(det, "container_image", &c.image);
+    st_string name = st_container_name(&c);
+    st_string image = st_container_image(&c);
+    if (name.len) st_field_string(det, "container_name", &name);
+    if (image.len) st_field_string(det, "container_image", &image);
     st_container_free(&c);
 }
 

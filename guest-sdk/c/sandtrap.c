@@ -1,8 +1,8 @@
 /*
  * sandtrap.c — the C SDK's implementation: the component's exports (built on
  * the detector_* functions a detector defines), the allocator the host uses
- * to pass data in, the decoder of the event batch, and the helpers declared
- * in sandtrap.h.
+ * to pass data in, the decoders of the event batch and of store answers,
+ * and the helpers declared in sandtrap.h.
  *
  * Ownership follows the wit-bindgen C conventions: arguments of an export
  * belong to the guest (freed here, after the detector returned), results
@@ -30,13 +30,13 @@ static void *st__xrealloc(void *ptr, size_t size) {
 
 /*
  * The host allocates every string and list it passes in (the event batch,
- * config, store results) through this function. Reserving one extra zeroed
+ * config, store answers) through this function. Reserving one extra zeroed
  * byte makes every such string NUL-terminated in place, so st_cstr() can
  * hand out `const char *` without copying. The strings inside an event
- * batch are not separate allocations, so they get no terminator: they are
- * read as views (sandtrap.h, ownership rule 2). It overrides the generated (weak)
- * definition. Alignments in this contract are at most 8, which malloc
- * always satisfies.
+ * batch or a store answer are not separate allocations, so they get no
+ * terminator: they are read as views (sandtrap.h, ownership rule 2). It
+ * overrides the generated (weak) definition. Alignments in this contract
+ * are at most 8, which malloc always satisfies.
  */
 __attribute__((__export_name__("cabi_realloc")))
 void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size) {
@@ -312,7 +312,7 @@ void st_strlist_free(st_strlist *list) {
 /* ---------------------------------------------------------------- events */
 
 /*
- * The decoder of docs/event-encoding.md, a transcription of the reference
+ * The decoder of docs/wire-encoding.md, a transcription of the reference
  * reader (guest-sdk/wire/src/read.rs): every read checks its bounds and a
  * malformed field reads as absent, because the bytes cross a trust
  * boundary. Offsets are 32-bit values from the buffer and size_t is 32-bit
@@ -345,7 +345,7 @@ enum {
 /* The wire's kinds are the contract's `value` cases, in the same order. */
 _Static_assert(ST_VALUE_STR == 0 && ST_VALUE_INT == 1 && ST_VALUE_UINT == 2 && ST_VALUE_BOOL == 3 &&
                    ST_VALUE_BYTES == 4 && ST_VALUE_STR_LIST == 5,
-               "argument kinds of docs/event-encoding.md");
+               "argument kinds of docs/wire-encoding.md");
 
 /* Where empty and absent strings point: st_string has no const, and a
  * zero-length view must still hold a valid address. */
@@ -433,68 +433,113 @@ static bool st__str(const uint8_t *b, size_t len, uint64_t at, st_string *out) {
     return true;
 }
 
-static st_string st__str_or_empty(const st_event *ev, uint64_t at) {
+/* The absent-reads-as-empty forms every accessor uses, events and store
+ * records alike: a NULL or short buffer reads as 0 / "" / an empty list. */
+static st_string st__str_in(const uint8_t *b, size_t len, uint64_t at) {
     st_string s = {st__empty, 0};
-    if (ev && !st__str(ev->bytes, ev->len, at, &s)) s = (st_string){st__empty, 0};
+    if (!b || !st__str(b, len, at, &s)) s = (st_string){st__empty, 0};
     return s;
 }
 
-static uint64_t st__u64_or_0(const st_event *ev, uint64_t at) {
+static uint64_t st__u64_in(const uint8_t *b, size_t len, uint64_t at) {
     uint64_t v = 0;
-    return (ev && st__u64(ev->bytes, ev->len, at, &v)) ? v : 0;
+    return (b && st__u64(b, len, at, &v)) ? v : 0;
 }
 
-static uint32_t st__u32_or_0(const st_event *ev, uint64_t at) {
+static uint32_t st__u32_in(const uint8_t *b, size_t len, uint64_t at) {
     uint32_t v = 0;
-    return (ev && st__u32(ev->bytes, ev->len, at, &v)) ? v : 0;
+    return (b && st__u32(b, len, at, &v)) ? v : 0;
+}
+
+static uint8_t st__u8_in(const uint8_t *b, size_t len, uint64_t at) {
+    return (b && st__fits(len, at, 1)) ? b[at] : 0;
+}
+
+/* The str-list whose (offset, count) pair is at `at`; false when its table
+ * does not fit, which makes the whole list absent (a count is never cut
+ * here: a table that does not fit says the pair is corrupt). */
+static bool st__strlist(const uint8_t *b, size_t len, uint64_t at, st_list *out) {
+    uint32_t off, count;
+    if (!st__u32(b, len, at, &off) || !st__u32(b, len, at + 4, &count) ||
+        !st__fits(len, off, (uint64_t)count * 8))
+        return false;
+    *out = (st_list){b, len, off, count};
+    return true;
+}
+
+static st_list st__strlist_in(const uint8_t *b, size_t len, uint64_t at) {
+    st_list l = {st__empty, 0, 0, 0};
+    if (!b || !st__strlist(b, len, at, &l)) l = (st_list){st__empty, 0, 0, 0};
+    return l;
+}
+
+#define ST__EV(ev) ((ev) ? (ev)->bytes : NULL), ((ev) ? (ev)->len : 0)
+
+/*
+ * Framing shared by event batches and store answers: a u32 count, a table
+ * of u32 starts, then the items. The count is cut to the table that fits;
+ * item i runs from its start to the next one's (the last to the end), and
+ * bounds that are out of order or past the end give an empty item.
+ */
+static size_t st__frame_count(const uint8_t *bytes, size_t len) {
+    uint32_t announced = 0;
+    if (bytes) st__u32(bytes, len, 0, &announced);
+    size_t fits = len >= 4 ? (len - 4) / 4 : 0;
+    return announced < fits ? announced : fits;
+}
+
+/* Item i as (*item, *item_len); false only past the end. */
+static bool st__frame(const uint8_t *bytes, size_t len, size_t count, size_t i, const uint8_t **item,
+                      size_t *item_len) {
+    if (!bytes || i >= count) return false;
+    *item = st__empty;
+    *item_len = 0;
+    uint32_t start, next;
+    uint64_t end = len;
+    if (!st__u32(bytes, len, 4 + 4 * (uint64_t)i, &start)) return true;
+    if (i + 1 < count) {
+        if (!st__u32(bytes, len, 4 + 4 * ((uint64_t)i + 1), &next)) return true;
+        end = next;
+    }
+    if (start > end || end > len) return true;
+    *item = bytes + start;
+    *item_len = (size_t)(end - start);
+    return true;
 }
 
 st_batch st_batch_view(const uint8_t *bytes, size_t len) {
     st_batch batch = {bytes, bytes ? len : 0, 0};
-    uint32_t announced = 0;
-    if (bytes) st__u32(bytes, len, 0, &announced);
-    /* A count larger than the offset table that fits is cut to what fits. */
-    size_t fits = batch.len >= 4 ? (batch.len - 4) / 4 : 0;
-    batch.count = announced < fits ? announced : fits;
+    batch.count = st__frame_count(batch.bytes, batch.len);
     return batch;
 }
 
 st_event st_batch_event(const st_batch *batch, size_t i) {
-    st_event empty = {st__empty, 0};
-    if (!batch || i >= batch->count) return empty;
-    uint32_t start, next;
-    uint64_t end = batch->len;
-    if (!st__u32(batch->bytes, batch->len, 4 + 4 * (uint64_t)i, &start)) return empty;
-    if (i + 1 < batch->count) {
-        if (!st__u32(batch->bytes, batch->len, 4 + 4 * ((uint64_t)i + 1), &next)) return empty;
-        end = next;
-    }
-    if (start > end || end > batch->len) return empty;
-    st_event ev = {batch->bytes + start, (size_t)(end - start)};
+    st_event ev = {st__empty, 0};
+    if (batch) st__frame(batch->bytes, batch->len, batch->count, i, &ev.bytes, &ev.len);
     return ev;
 }
 
-st_string st_event_name(const st_event *ev) { return st__str_or_empty(ev, ST__AT_NAME); }
+st_string st_event_name(const st_event *ev) { return st__str_in(ST__EV(ev), ST__AT_NAME); }
 
 bool st_event_is(const st_event *ev, const char *name) {
     st_string n = st_event_name(ev);
     return st_str_eq(&n, name);
 }
 
-uint64_t st_event_seq(const st_event *ev) { return st__u64_or_0(ev, ST__AT_SEQ); }
-uint64_t st_event_timestamp(const st_event *ev) { return st__u64_or_0(ev, ST__AT_TIMESTAMP); }
-uint64_t st_event_entity_id(const st_event *ev) { return st__u64_or_0(ev, ST__AT_ENTITY_ID); }
-uint64_t st_event_parent_entity_id(const st_event *ev) { return st__u64_or_0(ev, ST__AT_PARENT_ENTITY_ID); }
-uint64_t st_event_start_ticks(const st_event *ev) { return st__u64_or_0(ev, ST__AT_START_TICKS); }
-uint64_t st_event_cgroup_id(const st_event *ev) { return st__u64_or_0(ev, ST__AT_CGROUP_ID); }
-uint32_t st_event_pid(const st_event *ev) { return st__u32_or_0(ev, ST__AT_PID); }
-uint32_t st_event_tid(const st_event *ev) { return st__u32_or_0(ev, ST__AT_TID); }
-uint32_t st_event_ppid(const st_event *ev) { return st__u32_or_0(ev, ST__AT_PPID); }
-uint32_t st_event_uid(const st_event *ev) { return st__u32_or_0(ev, ST__AT_UID); }
-uint32_t st_event_gid(const st_event *ev) { return st__u32_or_0(ev, ST__AT_GID); }
-st_string st_event_comm(const st_event *ev) { return st__str_or_empty(ev, ST__AT_COMM); }
-st_string st_event_exe(const st_event *ev) { return st__str_or_empty(ev, ST__AT_EXE); }
-st_string st_event_container_id(const st_event *ev) { return st__str_or_empty(ev, ST__AT_CONTAINER_ID); }
+uint64_t st_event_seq(const st_event *ev) { return st__u64_in(ST__EV(ev), ST__AT_SEQ); }
+uint64_t st_event_timestamp(const st_event *ev) { return st__u64_in(ST__EV(ev), ST__AT_TIMESTAMP); }
+uint64_t st_event_entity_id(const st_event *ev) { return st__u64_in(ST__EV(ev), ST__AT_ENTITY_ID); }
+uint64_t st_event_parent_entity_id(const st_event *ev) { return st__u64_in(ST__EV(ev), ST__AT_PARENT_ENTITY_ID); }
+uint64_t st_event_start_ticks(const st_event *ev) { return st__u64_in(ST__EV(ev), ST__AT_START_TICKS); }
+uint64_t st_event_cgroup_id(const st_event *ev) { return st__u64_in(ST__EV(ev), ST__AT_CGROUP_ID); }
+uint32_t st_event_pid(const st_event *ev) { return st__u32_in(ST__EV(ev), ST__AT_PID); }
+uint32_t st_event_tid(const st_event *ev) { return st__u32_in(ST__EV(ev), ST__AT_TID); }
+uint32_t st_event_ppid(const st_event *ev) { return st__u32_in(ST__EV(ev), ST__AT_PPID); }
+uint32_t st_event_uid(const st_event *ev) { return st__u32_in(ST__EV(ev), ST__AT_UID); }
+uint32_t st_event_gid(const st_event *ev) { return st__u32_in(ST__EV(ev), ST__AT_GID); }
+st_string st_event_comm(const st_event *ev) { return st__str_in(ST__EV(ev), ST__AT_COMM); }
+st_string st_event_exe(const st_event *ev) { return st__str_in(ST__EV(ev), ST__AT_EXE); }
+st_string st_event_container_id(const st_event *ev) { return st__str_in(ST__EV(ev), ST__AT_CONTAINER_ID); }
 
 size_t st_arg_count(const st_event *ev) {
     uint32_t n = 0;
@@ -535,14 +580,9 @@ static bool st__arg_at(const st_event *ev, uint64_t entry, st_arg_view *out) {
         if (!st__bytes(b, len, p, &a.val.bytes.ptr, &a.val.bytes.len)) return false;
         if (a.val.bytes.len == 0) a.val.bytes.ptr = st__empty;
         break;
-    case ST_VALUE_STR_LIST: {
-        uint32_t off, count;
-        if (!st__u32(b, len, p, &off) || !st__u32(b, len, p + 4, &count) ||
-            !st__fits(len, off, (uint64_t)count * 8))
-            return false;
-        a.val.str_list = (st_list){b, len, off, count};
+    case ST_VALUE_STR_LIST:
+        if (!st__strlist(b, len, p, &a.val.str_list)) return false;
         break;
-    }
     default:
         return false;
     }
@@ -633,7 +673,7 @@ size_t st_list_len(const st_list *list) { return list ? list->count : 0; }
 
 bool st_list_get(const st_list *list, size_t i, st_string *out) {
     if (!list || !out || i >= list->count) return false;
-    if (!st__str(list->event, list->event_len, list->table + (uint64_t)i * 8, out))
+    if (!st__str(list->base, list->base_len, list->table + (uint64_t)i * 8, out))
         *out = (st_string){st__empty, 0};
     return true;
 }
@@ -895,43 +935,217 @@ static bool st__store_failed(sandtrap_detector_types_store_error_t *e, st_store_
         return (call) ? true : st__store_failed(&e_, err);                                       \
     } while (0)
 
+/* Store answers ----------------------------------------------------------
+ *
+ * Offsets of the fixed fields of each record kind (docs/wire-encoding.md,
+ * "Store answers"). Records are read with the event helpers above; only
+ * the framing of the answer and the offsets differ.
+ */
+enum {
+    ST__PROC_ENTITY_ID = 0,
+    ST__PROC_PARENT_ENTITY_ID = 8,
+    ST__PROC_START_TIME = 16,
+    ST__PROC_EXIT_TIME = 24,
+    ST__PROC_PID = 32,
+    ST__PROC_PPID = 36,
+    ST__PROC_UID = 40,
+    ST__PROC_GID = 44,
+    ST__PROC_NAME = 48,
+    ST__PROC_EXE = 56,
+    ST__PROC_CONTAINER_ID = 64,
+    ST__PROC_ARGV = 72,
+
+    ST__CTR_START_TIME = 0,
+    ST__CTR_ID = 8,
+    ST__CTR_NAME = 16,
+    ST__CTR_IMAGE = 24,
+    ST__CTR_IMAGE_DIGEST = 32,
+    ST__CTR_RUNTIME = 40,
+    ST__CTR_POD_NAME = 48,
+    ST__CTR_POD_UID = 56,
+    ST__CTR_POD_NAMESPACE = 64,
+    ST__CTR_FLAGS = 72,
+    ST__CTR_HAS_POD = 1,
+    ST__CTR_SANDBOX = 2,
+
+    ST__DNS_QUERY = 0,
+    ST__DNS_IPS = 8,
+    ST__DNS_DOMAINS = 16,
+
+    ST__SYM_QUERY = 0,
+    ST__SYM_ADDRESS = 8,
+    ST__SYM_NAME = 16,
+    ST__SYM_MODULE = 24,
+
+    ST__REP_LAST_UPDATED = 0,
+    ST__REP_IP = 8,
+    ST__REP_SOURCE = 16,
+    ST__REP_TAGS = 24,
+    ST__REP_STATUS = 32,
+    ST__REP_SEVERITY = 33,
+};
+
+_Static_assert(ST_REPUTATION_UNKNOWN == 0 && ST_REPUTATION_CLEAN == 1 && ST_REPUTATION_SUSPICIOUS == 2 &&
+                   ST_REPUTATION_BLACKLISTED == 3,
+               "reputation status codes of docs/wire-encoding.md");
+
+/* The record views and lists of every kind share one layout, so the
+ * framing is written once over their fields. The answer buffer came from
+ * cabi_realloc (malloc); an empty one is the canonical ABI's dangling
+ * alignment pointer, which must be neither read nor freed, so it is
+ * replaced by st__empty and owned by nobody. */
+static void st__list_of(const uint8_t *bytes, size_t size, const uint8_t **out_bytes, size_t *out_size,
+                        size_t *out_len) {
+    if (!bytes || size == 0) {
+        bytes = st__empty;
+        size = 0;
+    }
+    *out_bytes = bytes;
+    *out_size = size;
+    *out_len = st__frame_count(bytes, size);
+}
+
+/* The first record of a single-record answer, owning the buffer. An answer
+ * with no record (the host never sends one) reads as an empty record
+ * rather than failing: every field absent. */
+static void st__single_of(sandtrap_detector_types_records_t *a, const uint8_t **bytes, size_t *len,
+                          uint8_t **answer) {
+    const uint8_t *list;
+    size_t size, count;
+    st__list_of(a->ptr, a->len, &list, &size, &count);
+    *bytes = st__empty;
+    *len = 0;
+    st__frame(list, size, count, 0, bytes, len);
+    *answer = size ? a->ptr : NULL;
+}
+
+static void st__answer_free(const uint8_t *bytes, size_t size) {
+    if (size) free((void *)(uintptr_t)bytes);
+}
+
+#define ST__RECORD_KIND(view, list)                                                             \
+    list list##_view(const uint8_t *bytes, size_t size) {                                       \
+        list l;                                                                                 \
+        st__list_of(bytes, size, &l.bytes, &l.size, &l.len);                                    \
+        return l;                                                                               \
+    }                                                                                           \
+    bool list##_get(const list *l, size_t i, view *out) {                                       \
+        if (!l || !out) return false;                                                           \
+        out->bytes = st__empty;                                                                 \
+        out->len = 0;                                                                           \
+        out->answer = NULL;                                                                     \
+        return st__frame(l->bytes, l->size, l->len, i, &out->bytes, &out->len);                 \
+    }                                                                                           \
+    void list##_free(list *l) {                                                                 \
+        if (!l) return;                                                                         \
+        st__answer_free(l->bytes, l->size);                                                     \
+        *l = list##_view(NULL, 0);                                                              \
+    }                                                                                           \
+    /* The reads of a freed view are safe (an empty record), not dangling. */                   \
+    static void view##_release(view *r) {                                                       \
+        if (!r) return;                                                                         \
+        free(r->answer);                                                                        \
+        r->bytes = st__empty;                                                                   \
+        r->len = 0;                                                                             \
+        r->answer = NULL;                                                                       \
+    }
+
+ST__RECORD_KIND(st_process, st_process_list)
+ST__RECORD_KIND(st_container, st_container_list)
+ST__RECORD_KIND(st_dns_response, st_dns_response_list)
+ST__RECORD_KIND(st_symbol, st_symbol_list)
+ST__RECORD_KIND(st_reputation_entry, st_reputation_list)
+
+void st_process_free(st_process *p) { st_process_release(p); }
+void st_container_free(st_container *c) { st_container_release(c); }
+void st_dns_response_free(st_dns_response *r) { st_dns_response_release(r); }
+void st_symbol_free(st_symbol *s) { st_symbol_release(s); }
+void st_reputation_entry_free(st_reputation_entry *r) { st_reputation_entry_release(r); }
+
+/* A store call answering with a list (ST__LIST_ANSWER) or with one record
+ * the view then owns (ST__RECORD_ANSWER); `a_` receives the answer. */
+#define ST__LIST_ANSWER(call)                                                                   \
+    do {                                                                                        \
+        sandtrap_detector_types_records_t a_ = {NULL, 0};                                       \
+        sandtrap_detector_types_store_error_t e_;                                               \
+        st__list_of(NULL, 0, &out->bytes, &out->size, &out->len);                               \
+        if (!(call)) return st__store_failed(&e_, err);                                         \
+        st__list_of(a_.ptr, a_.len, &out->bytes, &out->size, &out->len);                        \
+        return true;                                                                            \
+    } while (0)
+
+#define ST__RECORD_ANSWER(call)                                                                 \
+    do {                                                                                        \
+        sandtrap_detector_types_records_t a_ = {NULL, 0};                                       \
+        sandtrap_detector_types_store_error_t e_;                                               \
+        out->bytes = st__empty;                                                                 \
+        out->len = 0;                                                                           \
+        out->answer = NULL;                                                                     \
+        if (!(call)) return st__store_failed(&e_, err);                                         \
+        st__single_of(&a_, &out->bytes, &out->len, &out->answer);                               \
+        return true;                                                                            \
+    } while (0)
+
+#define ST__R(r) ((r) ? (r)->bytes : NULL), ((r) ? (r)->len : 0)
+
+/* processes */
+
 bool st_get_process(uint64_t entity_id, st_process *out, st_store_error *err) {
-    ST__CALL(sandtrap_detector_processes_get_process(entity_id, out, &e_));
+    ST__RECORD_ANSWER(sandtrap_detector_processes_get_process(entity_id, &a_, &e_));
 }
 
 bool st_get_children(uint64_t entity_id, st_process_list *out, st_store_error *err) {
-    ST__CALL(sandtrap_detector_processes_get_child_processes(entity_id, out, &e_));
+    ST__LIST_ANSWER(sandtrap_detector_processes_get_child_processes(entity_id, &a_, &e_));
 }
 
 bool st_get_ancestry(uint64_t entity_id, uint32_t max_depth, st_process_list *out,
                      st_store_error *err) {
-    ST__CALL(sandtrap_detector_processes_get_ancestry(entity_id, max_depth, out, &e_));
+    ST__LIST_ANSWER(sandtrap_detector_processes_get_ancestry(entity_id, max_depth, &a_, &e_));
 }
 
-void st_process_free(st_process *p) { sandtrap_detector_types_process_info_free(p); }
+uint64_t st_process_entity_id(const st_process *p) { return st__u64_in(ST__R(p), ST__PROC_ENTITY_ID); }
+uint64_t st_process_parent_entity_id(const st_process *p) { return st__u64_in(ST__R(p), ST__PROC_PARENT_ENTITY_ID); }
+uint64_t st_process_start_time(const st_process *p) { return st__u64_in(ST__R(p), ST__PROC_START_TIME); }
 
-void st_process_list_free(st_process_list *list) {
-    sandtrap_detector_processes_list_process_info_free(list);
-    list->ptr = NULL;
-    list->len = 0;
+bool st_process_exit_time(const st_process *p, uint64_t *out) {
+    /* 0 is the encoding of "still running". */
+    uint64_t t = st__u64_in(ST__R(p), ST__PROC_EXIT_TIME);
+    if (t == 0 || !out) return false;
+    *out = t;
+    return true;
 }
+
+uint32_t st_process_pid(const st_process *p) { return st__u32_in(ST__R(p), ST__PROC_PID); }
+uint32_t st_process_ppid(const st_process *p) { return st__u32_in(ST__R(p), ST__PROC_PPID); }
+uint32_t st_process_uid(const st_process *p) { return st__u32_in(ST__R(p), ST__PROC_UID); }
+uint32_t st_process_gid(const st_process *p) { return st__u32_in(ST__R(p), ST__PROC_GID); }
+st_string st_process_name(const st_process *p) { return st__str_in(ST__R(p), ST__PROC_NAME); }
+st_string st_process_exe(const st_process *p) { return st__str_in(ST__R(p), ST__PROC_EXE); }
+st_string st_process_container_id(const st_process *p) { return st__str_in(ST__R(p), ST__PROC_CONTAINER_ID); }
+st_list st_process_argv(const st_process *p) { return st__strlist_in(ST__R(p), ST__PROC_ARGV); }
 
 bool st_process_is(const st_process *p, const char *name) {
     if (!p || !name) return false;
-    if (st_str_eq(&p->name, name)) return true;
-    const char *exe = st_cstr(&p->exe);
-    const char *slash = strrchr(exe, '/');
-    return strcmp(slash ? slash + 1 : exe, name) == 0;
+    st_string n = st_process_name(p);
+    if (st_str_eq(&n, name)) return true;
+    /* The exe is a view: its basename is found by length, not by strrchr. */
+    st_string exe = st_process_exe(p);
+    size_t start = exe.len;
+    while (start > 0 && exe.ptr[start - 1] != '/') start--;
+    st_string base = {exe.ptr + start, exe.len - start};
+    return st_str_eq(&base, name);
 }
+
+/* containers */
 
 bool st_get_container(const char *id, st_container *out, st_store_error *err) {
     st_string v = st__view(id);
-    ST__CALL(sandtrap_detector_containers_get_container(&v, out, &e_));
+    ST__RECORD_ANSWER(sandtrap_detector_containers_get_container(&v, &a_, &e_));
 }
 
 bool st_get_container_by_name(const char *name, st_container *out, st_store_error *err) {
     st_string v = st__view(name);
-    ST__CALL(sandtrap_detector_containers_get_container_by_name(&v, out, &e_));
+    ST__RECORD_ANSWER(sandtrap_detector_containers_get_container_by_name(&v, &a_, &e_));
 }
 
 bool st_list_containers(const char *name, const char *image, const char *runtime,
@@ -942,23 +1156,40 @@ bool st_list_containers(const char *name, const char *image, const char *runtime
     if (image) f.image = (detector_option_string_t){true, st__view(image)};
     if (runtime) f.runtime = (detector_option_string_t){true, st__view(runtime)};
     bool any = name || image || runtime;
-    ST__CALL(sandtrap_detector_containers_list_containers(any ? &f : NULL, out, &e_));
+    ST__LIST_ANSWER(sandtrap_detector_containers_list_containers(any ? &f : NULL, &a_, &e_));
 }
 
-void st_container_free(st_container *c) { sandtrap_detector_types_container_info_free(c); }
+uint64_t st_container_start_time(const st_container *c) { return st__u64_in(ST__R(c), ST__CTR_START_TIME); }
+st_string st_container_id(const st_container *c) { return st__str_in(ST__R(c), ST__CTR_ID); }
+st_string st_container_name(const st_container *c) { return st__str_in(ST__R(c), ST__CTR_NAME); }
+st_string st_container_image(const st_container *c) { return st__str_in(ST__R(c), ST__CTR_IMAGE); }
+st_string st_container_image_digest(const st_container *c) { return st__str_in(ST__R(c), ST__CTR_IMAGE_DIGEST); }
+st_string st_container_runtime(const st_container *c) { return st__str_in(ST__R(c), ST__CTR_RUNTIME); }
 
-void st_container_list_free(st_container_list *list) {
-    sandtrap_detector_containers_list_container_info_free(list);
-    list->ptr = NULL;
-    list->len = 0;
+bool st_container_pod(const st_container *c, st_pod *out) {
+    uint8_t flags = st__u8_in(ST__R(c), ST__CTR_FLAGS);
+    if (!(flags & ST__CTR_HAS_POD) || !out) return false;
+    *out = (st_pod){c->bytes, c->len, (flags & ST__CTR_SANDBOX) != 0};
+    return true;
 }
+
+st_string st_pod_name(const st_pod *pod) { return st__str_in(ST__R(pod), ST__CTR_POD_NAME); }
+st_string st_pod_uid(const st_pod *pod) { return st__str_in(ST__R(pod), ST__CTR_POD_UID); }
+st_string st_pod_namespace(const st_pod *pod) { return st__str_in(ST__R(pod), ST__CTR_POD_NAMESPACE); }
+bool st_pod_is_sandbox(const st_pod *pod) { return pod && pod->sandbox; }
+
+/* dns */
 
 bool st_get_dns_response(const char *query, st_dns_response *out, st_store_error *err) {
     st_string v = st__view(query);
-    ST__CALL(sandtrap_detector_dns_get_dns_response(&v, out, &e_));
+    ST__RECORD_ANSWER(sandtrap_detector_dns_get_dns_response(&v, &a_, &e_));
 }
 
-void st_dns_response_free(st_dns_response *r) { sandtrap_detector_types_dns_response_free(r); }
+st_string st_dns_response_query(const st_dns_response *r) { return st__str_in(ST__R(r), ST__DNS_QUERY); }
+st_list st_dns_response_ips(const st_dns_response *r) { return st__strlist_in(ST__R(r), ST__DNS_IPS); }
+st_list st_dns_response_domains(const st_dns_response *r) { return st__strlist_in(ST__R(r), ST__DNS_DOMAINS); }
+
+/* system, syscalls */
 
 bool st_get_system_info(st_system_info *out, st_store_error *err) {
     ST__CALL(sandtrap_detector_system_get_system_info(out, &e_));
@@ -981,8 +1212,16 @@ bool st_get_syscall_id(const char *name, int32_t *out, st_store_error *err) {
     ST__CALL(sandtrap_detector_syscalls_get_syscall_id(&v, out, &e_));
 }
 
+/* kernel symbols */
+
 bool st_resolve_symbol(uint64_t address, st_symbol_list *out, st_store_error *err) {
-    ST__CALL(sandtrap_detector_kernel_symbols_resolve_symbol_by_address(address, out, &e_));
+    ST__LIST_ANSWER(sandtrap_detector_kernel_symbols_resolve_symbol_by_address(address, &a_, &e_));
+}
+
+bool st_resolve_symbols(const uint64_t *addresses, size_t count, st_symbol_list *out,
+                        st_store_error *err) {
+    detector_list_u64_t list = {(uint64_t *)(uintptr_t)addresses, addresses ? count : 0};
+    ST__LIST_ANSWER(sandtrap_detector_kernel_symbols_resolve_symbols_batch(&list, &a_, &e_));
 }
 
 bool st_get_symbol_address(const char *name, uint64_t *out, st_store_error *err) {
@@ -990,23 +1229,12 @@ bool st_get_symbol_address(const char *name, uint64_t *out, st_store_error *err)
     ST__CALL(sandtrap_detector_kernel_symbols_get_symbol_address(&v, out, &e_));
 }
 
-bool st_resolve_symbols(const uint64_t *addresses, size_t count, st_resolved_list *out,
-                        st_store_error *err) {
-    detector_list_u64_t list = {(uint64_t *)(uintptr_t)addresses, addresses ? count : 0};
-    ST__CALL(sandtrap_detector_kernel_symbols_resolve_symbols_batch(&list, out, &e_));
-}
+uint64_t st_symbol_query(const st_symbol *s) { return st__u64_in(ST__R(s), ST__SYM_QUERY); }
+uint64_t st_symbol_address(const st_symbol *s) { return st__u64_in(ST__R(s), ST__SYM_ADDRESS); }
+st_string st_symbol_name(const st_symbol *s) { return st__str_in(ST__R(s), ST__SYM_NAME); }
+st_string st_symbol_module(const st_symbol *s) { return st__str_in(ST__R(s), ST__SYM_MODULE); }
 
-void st_symbol_list_free(st_symbol_list *list) {
-    sandtrap_detector_kernel_symbols_list_symbol_info_free(list);
-    list->ptr = NULL;
-    list->len = 0;
-}
-
-void st_resolved_list_free(st_resolved_list *list) {
-    sandtrap_detector_kernel_symbols_list_resolved_symbols_free(list);
-    list->ptr = NULL;
-    list->len = 0;
-}
+/* registry */
 
 bool st_store_available(const char *name) {
     st_string v = st__view(name);
@@ -1034,16 +1262,25 @@ void st_store_metadata_free(st_store_metadata *m) { sandtrap_detector_types_stor
 
 void st_health_info_free(st_health_info *h) { sandtrap_detector_types_health_info_free(h); }
 
+/* ip-reputation */
+
 bool st_reputation_open(const char *store, st_reputation_reader *out, st_store_error *err) {
     st_string v = st__view(store);
     ST__CALL(sandtrap_detector_ip_reputation_open(&v, out, &e_));
 }
 
-bool st_reputation_get(st_reputation_reader reader, const char *ip, st_reputation *out,
+bool st_reputation_get(st_reputation_reader reader, const char *ip, st_reputation_entry *out,
                        st_store_error *err) {
     st_string v = st__view(ip);
-    ST__CALL(sandtrap_detector_ip_reputation_method_reader_get(
-        sandtrap_detector_ip_reputation_borrow_reader(reader), &v, out, &e_));
+    ST__RECORD_ANSWER(sandtrap_detector_ip_reputation_method_reader_get(
+        sandtrap_detector_ip_reputation_borrow_reader(reader), &v, &a_, &e_));
+}
+
+bool st_reputation_get_all(st_reputation_reader reader, const char *ip, st_reputation_list *out,
+                           st_store_error *err) {
+    st_string v = st__view(ip);
+    ST__LIST_ANSWER(sandtrap_detector_ip_reputation_method_reader_get_all(
+        sandtrap_detector_ip_reputation_borrow_reader(reader), &v, &a_, &e_));
 }
 
 bool st_reputation_is_blacklisted(st_reputation_reader reader, const char *ip, bool *out,
@@ -1056,6 +1293,18 @@ bool st_reputation_is_blacklisted(st_reputation_reader reader, const char *ip, b
 void st_reputation_reader_close(st_reputation_reader reader) {
     sandtrap_detector_ip_reputation_reader_drop_own(reader);
 }
+
+st_string st_reputation_entry_ip(const st_reputation_entry *r) { return st__str_in(ST__R(r), ST__REP_IP); }
+st_string st_reputation_entry_source(const st_reputation_entry *r) { return st__str_in(ST__R(r), ST__REP_SOURCE); }
+st_list st_reputation_entry_tags(const st_reputation_entry *r) { return st__strlist_in(ST__R(r), ST__REP_TAGS); }
+
+st_reputation_status st_reputation_entry_status(const st_reputation_entry *r) {
+    uint8_t code = st__u8_in(ST__R(r), ST__REP_STATUS);
+    return code <= ST_REPUTATION_BLACKLISTED ? code : ST_REPUTATION_UNKNOWN;
+}
+
+uint8_t st_reputation_entry_severity(const st_reputation_entry *r) { return st__u8_in(ST__R(r), ST__REP_SEVERITY); }
+uint64_t st_reputation_entry_last_updated(const st_reputation_entry *r) { return st__u64_in(ST__R(r), ST__REP_LAST_UPDATED); }
 
 bool st_reputation_register(const char *store, uint8_t policy, st_reputation_writer *out,
                             st_store_error *err) {

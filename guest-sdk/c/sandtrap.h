@@ -17,33 +17,38 @@
  *     and the configuration are owned by sandtrap.c, which frees them after
  *     your function returns. Read them freely, never free them, and copy
  *     what you want to keep past the call (st_str_dup, st_config_list).
- *  2. Event strings are NOT NUL-terminated. An event is a view over its
- *     bytes in the batch the host passed in, and st_event_name, st_event_comm,
- *     st_arg_str, st_list_get … return st_string views {ptr, len} pointing
- *     into that batch: the next byte is whatever the encoding put there.
- *     Use them through their length: compare with st_str_eq,
- *     st_str_has_prefix/_suffix, st_str_contains, st_str_eq_str,
- *     st_strlist_contains_str; print with
+ *  2. Strings read from the host's buffers are NOT NUL-terminated. An
+ *     event is a view over its bytes in the batch the host passed in, and a
+ *     store record a view over its bytes in the store's answer; st_event_name,
+ *     st_arg_str, st_list_get, st_process_name, st_container_image … return
+ *     st_string views {ptr, len} pointing into that buffer: the next byte is
+ *     whatever the encoding put there. Use them through their length:
+ *     compare with st_str_eq, st_str_has_prefix/_suffix, st_str_contains,
+ *     st_str_eq_str, st_strlist_contains_str; print with
  *     `printf(ST_STR_FMT, ST_STR_ARG(s))`; put them in a detection with
  *     st_field_string; and when you need a C string (a store call, a libc
  *     function), take a malloc'd copy with st_str_dup(&s) and free() it.
- *     Never pass an event string to st_cstr or cast its ptr to char *.
- *  3. Every other string the host hands over (configuration, store results)
- *     and every string this SDK makes is NUL-terminated: st_cstr() gives a
- *     `const char *` without copying. (sandtrap.c's allocator reserves the
- *     extra byte; see cabi_realloc.) Such strings also carry their length;
- *     one with an embedded NUL byte reads short through st_cstr.
- *  4. Results of store calls (st_get_*, st_list_*, st_resolve_*) belong to
- *     you: release each with the st_*_free function named next to it. They
- *     are only written when the call returns true.
+ *     Never pass such a view to st_cstr or cast its ptr to char *.
+ *  3. Every other string the host hands over (configuration, syscall names,
+ *     system and registry information) and every string this SDK makes is
+ *     NUL-terminated: st_cstr() gives a `const char *` without copying.
+ *     (sandtrap.c's allocator reserves the extra byte; see cabi_realloc.)
+ *     Such strings also carry their length; one with an embedded NUL byte
+ *     reads short through st_cstr.
+ *  4. Store answers (st_get_*, st_list_containers, st_resolve_*, st_reputation_get*)
+ *     belong to you: release each with the st_*_free function named next to
+ *     it. When a call fails, *out is left empty: reading it gives 0, ""
+ *     and no records, and freeing it does nothing. A record read
+ *     from a list, and every string or list read from a record, is a view
+ *     into the answer: valid until the answer is freed, never freed itself.
  *  5. Whatever you put into a description or detection is copied (strings)
  *     or moved (st_strlist passed to st_field_strlist); sandtrap.c hands it
  *     to the host, which frees it after reading it. You never free it.
  *  6. Store errors (st_store_error) own no memory.
  *
  * Nothing here traps on bad input: absent arguments, arguments of another
- * type, malformed event bytes and failed store calls are reported through
- * return values (a malformed event field reads as 0, "" or absent). Running
+ * type, malformed event or answer bytes and failed store calls are reported
+ * through return values (a malformed field reads as 0, "" or absent). Running
  * out of memory traps (the host reports a fault and restarts the detector),
  * as it does in Rust guests.
  */
@@ -63,7 +68,7 @@
 extern "C" {
 #endif
 
-#define ST_CONTRACT_VERSION "0.2.0"
+#define ST_CONTRACT_VERSION "0.3.0"
 
 #define ST_PRINTF(fmt, args) __attribute__((__format__(__printf__, fmt, args)))
 
@@ -78,17 +83,12 @@ typedef sandtrap_detector_types_field_t st_field;
 typedef struct st_event st_event;
 typedef detector_list_tuple2_string_string_t st_config;
 
-typedef sandtrap_detector_types_process_info_t st_process;
-typedef sandtrap_detector_processes_list_process_info_t st_process_list;
-typedef sandtrap_detector_types_container_info_t st_container;
-typedef sandtrap_detector_containers_list_container_info_t st_container_list;
-typedef sandtrap_detector_types_dns_response_t st_dns_response;
 typedef sandtrap_detector_types_system_info_t st_system_info;
-typedef sandtrap_detector_kernel_symbols_list_symbol_info_t st_symbol_list;
-typedef sandtrap_detector_kernel_symbols_list_resolved_symbols_t st_resolved_list;
 typedef sandtrap_detector_types_store_metadata_t st_store_metadata;
 typedef sandtrap_detector_types_health_info_t st_health_info;
 typedef sandtrap_detector_types_store_metrics_t st_store_metrics;
+/* An entry to write (st_reputation_write); reads answer with
+ * st_reputation_entry views instead. */
 typedef sandtrap_detector_ip_reputation_reputation_t st_reputation;
 typedef sandtrap_detector_ip_reputation_own_reader_t st_reputation_reader;
 typedef sandtrap_detector_ip_reputation_own_writer_t st_reputation_writer;
@@ -199,7 +199,7 @@ void st_strlist_free(st_strlist *list);
 
 /*
  * An event is a view over its bytes inside the batch the host passed in
- * (docs/event-encoding.md); it owns nothing and is valid until
+ * (docs/wire-encoding.md); it owns nothing and is valid until
  * detector_on_event returns. Each accessor reads its field when called, so
  * a field the detector never asks for costs nothing, and none of them can
  * fail: a malformed field reads as 0, as "" or as an absent argument.
@@ -235,11 +235,12 @@ st_string st_event_comm(const st_event *ev);
 st_string st_event_exe(const st_event *ev);
 st_string st_event_container_id(const st_event *ev);
 
-/* A string-list argument such as argv, read in place. */
+/* A string list read in place: an argument such as argv, or a list field
+ * of a store record (st_process_argv, st_dns_response_ips …). */
 typedef struct st_list {
-    const uint8_t *event; /* the event's bytes */
-    size_t event_len;
-    size_t table; /* offset of the (offset, length) entries in the event */
+    const uint8_t *base; /* the bytes of the event or store record holding it */
+    size_t base_len;
+    size_t table; /* offset of the (offset, length) entries in `base` */
     size_t count;
 } st_list;
 
@@ -391,13 +392,115 @@ typedef struct st_store_error {
     char text[192];
 } st_store_error;
 
+/*
+ * Store answers (contract 0.3). Every answer that carries records arrives
+ * as one buffer in the encoding of docs/wire-encoding.md ("Store
+ * answers") and is read in place, like an event: a record is a view over
+ * its bytes, and each accessor decodes its field when called, so a field
+ * you never read costs nothing (keep a value you use twice in a local).
+ * Nothing fails: a field that does not fit in its record reads as 0, "" or
+ * an empty list, a record whose bounds are malformed reads as empty, and a
+ * count larger than the answer's offset table is cut to what fits.
+ *
+ * Strings and lists read from a record are views into the answer, NOT
+ * NUL-terminated (ownership rule 2), valid until the answer is freed.
+ *
+ * Answers that name one thing (st_get_process, st_get_container,
+ * st_get_container_by_name, st_get_dns_response, st_reputation_get) fill a
+ * record view that owns the answer: free it with its st_<kind>_free. The
+ * others fill a list (`len` records; st_<kind>_list_get(&list, i, &view)
+ * for record i): free the list with st_<kind>_list_free, which ends the
+ * views read from it. Views read from a list own nothing; calling
+ * st_<kind>_free on one does nothing.
+ *
+ * Reading an answer by hand, e.g. in a native unit test of a detector:
+ * st_<kind>_list_view(bytes, size) is a list over bytes you own (never
+ * free it with st_<kind>_list_free).
+ */
+
+/* The fields of every record view and list are the SDK's: read them
+ * through the accessors. `answer`, when set, is the buffer the view owns. */
+typedef struct st_process {
+    const uint8_t *bytes;
+    size_t len;
+    uint8_t *answer;
+} st_process;
+typedef struct st_container {
+    const uint8_t *bytes;
+    size_t len;
+    uint8_t *answer;
+} st_container;
+typedef struct st_dns_response {
+    const uint8_t *bytes;
+    size_t len;
+    uint8_t *answer;
+} st_dns_response;
+typedef struct st_symbol {
+    const uint8_t *bytes;
+    size_t len;
+    uint8_t *answer;
+} st_symbol;
+typedef struct st_reputation_entry {
+    const uint8_t *bytes;
+    size_t len;
+    uint8_t *answer;
+} st_reputation_entry;
+
+/* A record list: `len` is the number of records. */
+typedef struct st_process_list {
+    const uint8_t *bytes;
+    size_t size;
+    size_t len;
+} st_process_list;
+typedef struct st_container_list {
+    const uint8_t *bytes;
+    size_t size;
+    size_t len;
+} st_container_list;
+typedef struct st_dns_response_list {
+    const uint8_t *bytes;
+    size_t size;
+    size_t len;
+} st_dns_response_list;
+typedef struct st_symbol_list {
+    const uint8_t *bytes;
+    size_t size;
+    size_t len;
+} st_symbol_list;
+typedef struct st_reputation_list {
+    const uint8_t *bytes;
+    size_t size;
+    size_t len;
+} st_reputation_list;
+
 /* processes — [0] of an ancestry is the process itself, [1] its parent… */
 bool st_get_process(uint64_t entity_id, st_process *out, st_store_error *err);
 bool st_get_children(uint64_t entity_id, st_process_list *out, st_store_error *err);
 bool st_get_ancestry(uint64_t entity_id, uint32_t max_depth, st_process_list *out,
                      st_store_error *err);
+/* Record i of the list; false past the end. */
+bool st_process_list_get(const st_process_list *list, size_t i, st_process *out);
+st_process_list st_process_list_view(const uint8_t *bytes, size_t size);
 void st_process_free(st_process *p);
 void st_process_list_free(st_process_list *list);
+
+uint64_t st_process_entity_id(const st_process *p);
+/* 0 when unknown. */
+uint64_t st_process_parent_entity_id(const st_process *p);
+/* Start and exit in ns since the Unix epoch; st_process_exit_time is false
+ * while the process runs. */
+uint64_t st_process_start_time(const st_process *p);
+bool st_process_exit_time(const st_process *p, uint64_t *out);
+uint32_t st_process_pid(const st_process *p);
+uint32_t st_process_ppid(const st_process *p);
+uint32_t st_process_uid(const st_process *p);
+uint32_t st_process_gid(const st_process *p);
+/* The binary name ("bash"), the full executable path, the container id
+ * ("" outside containers), the arguments of the last exec. */
+st_string st_process_name(const st_process *p);
+st_string st_process_exe(const st_process *p);
+st_string st_process_container_id(const st_process *p);
+st_list st_process_argv(const st_process *p);
 /* True when the process's name or the basename of its exe is `name`. */
 bool st_process_is(const st_process *p, const char *name);
 
@@ -407,12 +510,46 @@ bool st_get_container_by_name(const char *name, st_container *out, st_store_erro
 /* Running containers matching every non-NULL criterion. */
 bool st_list_containers(const char *name, const char *image, const char *runtime,
                         st_container_list *out, st_store_error *err);
+bool st_container_list_get(const st_container_list *list, size_t i, st_container *out);
+st_container_list st_container_list_view(const uint8_t *bytes, size_t size);
 void st_container_free(st_container *c);
 void st_container_list_free(st_container_list *list);
 
+uint64_t st_container_start_time(const st_container *c);
+st_string st_container_id(const st_container *c);
+st_string st_container_name(const st_container *c);
+st_string st_container_image(const st_container *c);
+st_string st_container_image_digest(const st_container *c);
+/* "docker", "containerd", "crio" or "podman". */
+st_string st_container_runtime(const st_container *c);
+
+/* The pod of a container, a view into the same record. */
+typedef struct st_pod {
+    const uint8_t *bytes;
+    size_t len;
+    bool sandbox;
+} st_pod;
+/* False when the container belongs to no pod. */
+bool st_container_pod(const st_container *c, st_pod *out);
+st_string st_pod_name(const st_pod *pod);
+st_string st_pod_uid(const st_pod *pod);
+st_string st_pod_namespace(const st_pod *pod);
+/* Whether the container is the pod's sandbox (pause) container. */
+bool st_pod_is_sandbox(const st_pod *pod);
+
 /* dns — a domain (its addresses and CNAME chain) or an address (its names) */
 bool st_get_dns_response(const char *query, st_dns_response *out, st_store_error *err);
+bool st_dns_response_list_get(const st_dns_response_list *list, size_t i, st_dns_response *out);
+st_dns_response_list st_dns_response_list_view(const uint8_t *bytes, size_t size);
 void st_dns_response_free(st_dns_response *r);
+void st_dns_response_list_free(st_dns_response_list *list);
+
+/* The name or address asked about; the addresses the name resolved to,
+ * after following CNAMEs; the CNAME chain of a domain query, or the names
+ * that resolved to the address of an IP query. */
+st_string st_dns_response_query(const st_dns_response *r);
+st_list st_dns_response_ips(const st_dns_response *r);
+st_list st_dns_response_domains(const st_dns_response *r);
 
 /* system */
 bool st_get_system_info(st_system_info *out, st_store_error *err);
@@ -422,13 +559,25 @@ void st_system_info_free(st_system_info *info);
 bool st_get_syscall_name(int32_t id, char **out, st_store_error *err);
 bool st_get_syscall_id(const char *name, int32_t *out, st_store_error *err);
 
-/* kernel symbols */
+/* kernel symbols — every alias of the symbol whose code contains
+ * `address`; for a batch, the aliases of each address that resolved, in
+ * the order asked (an address that did not resolve has no record: match
+ * records to addresses with st_symbol_query). */
 bool st_resolve_symbol(uint64_t address, st_symbol_list *out, st_store_error *err);
-bool st_get_symbol_address(const char *name, uint64_t *out, st_store_error *err);
-bool st_resolve_symbols(const uint64_t *addresses, size_t count, st_resolved_list *out,
+bool st_resolve_symbols(const uint64_t *addresses, size_t count, st_symbol_list *out,
                         st_store_error *err);
+bool st_get_symbol_address(const char *name, uint64_t *out, st_store_error *err);
+bool st_symbol_list_get(const st_symbol_list *list, size_t i, st_symbol *out);
+st_symbol_list st_symbol_list_view(const uint8_t *bytes, size_t size);
+void st_symbol_free(st_symbol *s);
 void st_symbol_list_free(st_symbol_list *list);
-void st_resolved_list_free(st_resolved_list *list);
+
+/* The address that was asked about; the symbol's start address. */
+uint64_t st_symbol_query(const st_symbol *s);
+uint64_t st_symbol_address(const st_symbol *s);
+st_string st_symbol_name(const st_symbol *s);
+/* "system" for the core kernel, else the owning module. */
+st_string st_symbol_module(const st_symbol *s);
 
 /* registry */
 bool st_store_available(const char *name);
@@ -441,12 +590,39 @@ void st_store_metadata_free(st_store_metadata *m);
 void st_health_info_free(st_health_info *h);
 
 /* ip-reputation — handles are host resources: close each one you open. */
+typedef sandtrap_detector_ip_reputation_reputation_status_t st_reputation_status;
+#define ST_REPUTATION_UNKNOWN SANDTRAP_DETECTOR_IP_REPUTATION_REPUTATION_STATUS_UNKNOWN
+#define ST_REPUTATION_CLEAN SANDTRAP_DETECTOR_IP_REPUTATION_REPUTATION_STATUS_CLEAN
+#define ST_REPUTATION_SUSPICIOUS SANDTRAP_DETECTOR_IP_REPUTATION_REPUTATION_STATUS_SUSPICIOUS
+#define ST_REPUTATION_BLACKLISTED SANDTRAP_DETECTOR_IP_REPUTATION_REPUTATION_STATUS_BLACKLISTED
+
 bool st_reputation_open(const char *store, st_reputation_reader *out, st_store_error *err);
-bool st_reputation_get(st_reputation_reader reader, const char *ip, st_reputation *out,
+/* The winning entry for `ip` under the store's conflict policy. */
+bool st_reputation_get(st_reputation_reader reader, const char *ip, st_reputation_entry *out,
                        st_store_error *err);
+/* Every source's entry for the matched key, in source order. */
+bool st_reputation_get_all(st_reputation_reader reader, const char *ip, st_reputation_list *out,
+                           st_store_error *err);
 bool st_reputation_is_blacklisted(st_reputation_reader reader, const char *ip, bool *out,
                                   st_store_error *err);
 void st_reputation_reader_close(st_reputation_reader reader);
+bool st_reputation_list_get(const st_reputation_list *list, size_t i, st_reputation_entry *out);
+st_reputation_list st_reputation_list_view(const uint8_t *bytes, size_t size);
+void st_reputation_entry_free(st_reputation_entry *r);
+void st_reputation_list_free(st_reputation_list *list);
+
+/* The address or CIDR prefix the entry was written for; the source that
+ * wrote it; its tags. */
+st_string st_reputation_entry_ip(const st_reputation_entry *r);
+st_string st_reputation_entry_source(const st_reputation_entry *r);
+st_list st_reputation_entry_tags(const st_reputation_entry *r);
+/* ST_REPUTATION_*; an unknown code reads as ST_REPUTATION_UNKNOWN. */
+st_reputation_status st_reputation_entry_status(const st_reputation_entry *r);
+/* 1 (lowest) to 10 (highest); 0 when absent. */
+uint8_t st_reputation_entry_severity(const st_reputation_entry *r);
+/* ns since the Unix epoch. */
+uint64_t st_reputation_entry_last_updated(const st_reputation_entry *r);
+
 /* Creates the store `store` (policy: SANDTRAP_DETECTOR_IP_REPUTATION_CONFLICT_POLICY_*)
  * and makes this detector its owner. */
 bool st_reputation_register(const char *store, uint8_t policy, st_reputation_writer *out,
@@ -455,6 +631,7 @@ bool st_reputation_register(const char *store, uint8_t policy, st_reputation_wri
 bool st_reputation_write(st_reputation_writer writer, const char *source,
                          const st_reputation *entry, st_store_error *err);
 void st_reputation_writer_close(st_reputation_writer writer);
+/* Frees an st_reputation whose strings and tags you allocated. */
 void st_reputation_free(st_reputation *r);
 
 #ifdef __cplusplus

@@ -2,8 +2,10 @@
 # Tests the C SDK natively under AddressSanitizer/UBSan: tests/native_test.c
 # drives the export functions as the generated glue does and checks both
 # results and memory ownership (leaks, double frees, use after free), decodes
-# the event-encoding conformance vectors (guest-sdk/wire/testdata/, found
-# from the test source's absolute path) and reads malformed batches.
+# the wire-encoding conformance vectors of events and store answers
+# (guest-sdk/wire/testdata/, found from the test source's absolute path),
+# checks its stub host's answer encoder against them byte for byte, and
+# reads malformed batches and answers.
 # Needs a native C compiler with ASan (Debian: gcc); set CC to choose one.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"

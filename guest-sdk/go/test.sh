@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Go SDK's own tests natively (no wasm runtime needed): the event
-# decoder against the conformance vectors of guest-sdk/wire/testdata,
-# malformed buffers, and the batch loop. Then compiles the package for
+# and store-answer decoders against the conformance vectors of
+# guest-sdk/wire/testdata, malformed buffers, and the batch loop. Then compiles the package for
 # wasip1, which is where the ABI glue (excluded from the native build)
 # gets type-checked. Idempotent; installs Go through setup.sh first; works
 # from any current directory. Extra arguments go to `go test` (-run, -v).

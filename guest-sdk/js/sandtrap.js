@@ -1,10 +1,11 @@
 // The JavaScript SDK for sandtrap detectors: typed event access, builders
-// for the description and detections, the host's stores with typed errors,
-// and `exportDetector`, which turns four plain functions into the `guest`
-// export of the contract `sandtrap:detector@0.2.0` (wit/).
+// for the description and detections, the host's stores with typed errors
+// and answers read in place, and `exportDetector`, which turns four plain
+// functions into the `guest` export of the contract
+// `sandtrap:detector@0.3.0` (wit/).
 //
 // Detectors import it as "sandtrap"; guest-sdk/js/build.sh bundles it in
-// (with wire.js, which reads the flat event batch).
+// (with wire.js, which reads the flat event batch and store answers).
 //
 //   import { exportDetector, select, detection } from "sandtrap";
 //   export const guest = exportDetector({
@@ -17,28 +18,29 @@
 // Two engines run this code and they lift WIT values differently (README,
 // "Engines"): StarlingMonkey gives every u64/s64 as a BigInt, QuickJS as a
 // double (exact only up to 2^53, and u64 values from 2^63 up arrive
-// negative). Events are not lifted by the engine: they arrive as one byte
-// buffer that this SDK reads itself, exactly, under both. Store arguments
-// and results still cross as WIT values: everything here accepts both forms
-// and hands the engine the form it takes, because a value of the wrong
-// shape does not raise a JS exception at the boundary: it traps the
-// instance. For the same reason every value that crosses into the host is
-// checked first, so bad input becomes an error result and never a fault.
+// negative). Events and the records of store answers are not lifted by the
+// engine: they arrive as byte buffers that this SDK reads itself, exactly,
+// under both. Store arguments and the remaining typed results still cross
+// as WIT values: everything here accepts both forms and hands the engine
+// the form it takes, because a value of the wrong shape does not raise a
+// JS exception at the boundary: it traps the instance. For the same
+// reason every value that crosses into the host is checked first, so bad
+// input becomes an error result and never a fault.
 
-import * as host from "sandtrap:detector/host@0.2.0";
-import * as registryApi from "sandtrap:detector/registry@0.2.0";
-import * as processesApi from "sandtrap:detector/processes@0.2.0";
-import * as containersApi from "sandtrap:detector/containers@0.2.0";
-import * as systemApi from "sandtrap:detector/system@0.2.0";
-import * as syscallsApi from "sandtrap:detector/syscalls@0.2.0";
-import * as symbolsApi from "sandtrap:detector/kernel-symbols@0.2.0";
-import * as dnsApi from "sandtrap:detector/dns@0.2.0";
-import * as reputationApi from "sandtrap:detector/ip-reputation@0.2.0";
+import * as host from "sandtrap:detector/host@0.3.0";
+import * as registryApi from "sandtrap:detector/registry@0.3.0";
+import * as processesApi from "sandtrap:detector/processes@0.3.0";
+import * as containersApi from "sandtrap:detector/containers@0.3.0";
+import * as systemApi from "sandtrap:detector/system@0.3.0";
+import * as syscallsApi from "sandtrap:detector/syscalls@0.3.0";
+import * as symbolsApi from "sandtrap:detector/kernel-symbols@0.3.0";
+import * as dnsApi from "sandtrap:detector/dns@0.3.0";
+import * as reputationApi from "sandtrap:detector/ip-reputation@0.3.0";
 // A namespace import: the bundler turns `wire.x` into direct references.
 import * as wire from "./wire.js";
 
 /** The contract version this SDK builds against. */
-export const CONTRACT_VERSION = "0.2.0";
+export const CONTRACT_VERSION = "0.3.0";
 
 /** Severities of a finding, lowest first. */
 export const SEVERITIES = Object.freeze(["info", "low", "medium", "high", "critical"]);
@@ -46,7 +48,8 @@ export const SEVERITIES = Object.freeze(["info", "low", "medium", "high", "criti
 export const FILTER_OPS = Object.freeze(["equal", "not-equal", "prefix", "suffix", "contains"]);
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"];
 const STORE_ERROR_KINDS = ["not-found", "store-unhealthy", "not-implemented", "invalid-argument"];
-const REPUTATION_STATUSES = ["unknown", "clean", "suspicious", "blacklisted"];
+/** Statuses of an ip-reputation entry, by their wire code. */
+export const REPUTATION_STATUSES = Object.freeze(["unknown", "clean", "suspicious", "blacklisted"]);
 const CONFLICT_POLICIES = ["last-write-wins", "max-severity", "priority"];
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -336,7 +339,7 @@ export class Event {
   get entityId() {
     return wire.int64(this, 16, false) ?? 0;
   }
-  /** The event's encoded bytes (docs/event-encoding.md), a view into the batch. */
+  /** The event's encoded bytes (docs/wire-encoding.md), a view into the batch. */
   get encoded() {
     return this._b.subarray(this._o, this._o + this._n);
   }
@@ -452,7 +455,7 @@ export function arg(ev, name) {
 }
 
 /**
- * The events of an encoded batch (docs/event-encoding.md), as the
+ * The events of an encoded batch (docs/wire-encoding.md), as the
  * `on-events` export receives it: a Uint8Array (or any ArrayBuffer view,
  * an ArrayBuffer, an array of byte values). Never throws: a malformed
  * batch gives fewer or emptier events.
@@ -460,8 +463,341 @@ export function arg(ev, name) {
 export function readBatch(events) {
   const f = wire.frame(events);
   const out = new Array(f.count);
-  for (let i = 0; i < f.count; i++) out[i] = wire.eventAt(f, i, Event);
+  for (let i = 0; i < f.count; i++) out[i] = wire.itemAt(f, i, Event);
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Store answers
+//
+// Every store call that answers with records (processes, containers, DNS,
+// kernel symbols, IP reputation) gets one byte buffer, a record list framed
+// like a batch (docs/wire-encoding.md, "Store answers"). The views below
+// read it in place, like Event: constructing one decodes nothing, and each
+// getter decodes its field from the answer's bytes when it is read. A
+// field that does not fit inside its record reads as absent (0, "", [],
+// null), never as an exception. 64-bit fields are exact under both
+// engines: a Number below 2^53, a BigInt from there up. The offsets are
+// those of wire.js REC, written as literals for the reason given above
+// Process.
+
+/** What every record view shares: its place in the answer's bytes. */
+class RecordView {
+  /** Made by the SDK from an answer (see `readRecords`), not by detectors. */
+  constructor(bytes, dv, start, length) {
+    this._b = bytes;
+    this._dv = dv;
+    this._o = start;
+    this._n = length;
+  }
+  /** The record's encoded bytes, a view into the answer. */
+  get encoded() {
+    return this._b.subarray(this._o, this._o + this._n);
+  }
+}
+
+// An `option<u64>` encoded as 0 when absent.
+function optTime(v, at) {
+  const t = wire.int64(v, at, false);
+  return t === undefined || t === 0 ? null : t;
+}
+
+/**
+ * A process of the process tree (`stores.processes`). Not the `Process` of
+ * an event: the store knows the whole exec (`argv`, start and exit times).
+ */
+export class ProcessRecord extends RecordView {
+  /** The 64-bit entity id (usually beyond 2^53, so a BigInt). */
+  get entityId() {
+    return wire.int64(this, 0, false) ?? 0;
+  }
+  /** 0 when unknown. */
+  get parentEntityId() {
+    return wire.int64(this, 8, false) ?? 0;
+  }
+  /** ns since the Unix epoch. */
+  get startTime() {
+    return wire.int64(this, 16, false) ?? 0;
+  }
+  /** ns since the Unix epoch; null while the process runs. */
+  get exitTime() {
+    return optTime(this, 24);
+  }
+  get pid() {
+    return wire.u32(this, 32) ?? 0;
+  }
+  get ppid() {
+    return wire.u32(this, 36) ?? 0;
+  }
+  get uid() {
+    return wire.u32(this, 40) ?? 0;
+  }
+  get gid() {
+    return wire.u32(this, 44) ?? 0;
+  }
+  /** Binary name, e.g. `bash`. */
+  get name() {
+    return wire.strAt(this, 48) ?? "";
+  }
+  /** Full executable path. */
+  get exe() {
+    return wire.strAt(this, 56) ?? "";
+  }
+  /** Empty outside containers. */
+  get containerId() {
+    return wire.strAt(this, 64) ?? "";
+  }
+  /** Arguments of the last exec, a new array on each read. */
+  get argv() {
+    return wire.strList(this, 72) ?? [];
+  }
+  /** True when the binary name or the basename of the executable is `name`. */
+  is(name) {
+    if (this.name === name) return true;
+    const exe = this.exe;
+    return exe.slice(exe.lastIndexOf("/") + 1) === name;
+  }
+  /** Every field at once (for logging). */
+  toJSON() {
+    return fieldsOf(this, PROCESS_RECORD_FIELDS);
+  }
+}
+
+const PROCESS_RECORD_FIELDS = [
+  "entityId", "parentEntityId", "startTime", "exitTime", "pid", "ppid", "uid", "gid",
+  "name", "exe", "containerId", "argv",
+];
+
+function fieldsOf(view, names) {
+  const o = {};
+  for (const k of names) o[k] = view[k];
+  return o;
+}
+
+/** A container known to the host (`stores.containers`). */
+export class ContainerRecord extends RecordView {
+  /** ns since the Unix epoch. */
+  get startTime() {
+    return wire.int64(this, 0, false) ?? 0;
+  }
+  /** Full container id. */
+  get id() {
+    return wire.strAt(this, 8) ?? "";
+  }
+  get name() {
+    return wire.strAt(this, 16) ?? "";
+  }
+  /** Image reference. */
+  get image() {
+    return wire.strAt(this, 24) ?? "";
+  }
+  get imageDigest() {
+    return wire.strAt(this, 32) ?? "";
+  }
+  /** `docker`, `containerd`, `crio` or `podman`. */
+  get runtime() {
+    return wire.strAt(this, 40) ?? "";
+  }
+  /** The pod the container belongs to (a `Pod`), or null. */
+  get pod() {
+    const flags = wire.u8(this, 72) ?? 0;
+    return (flags & 1) === 0 ? null : new Pod(this, (flags & 2) !== 0);
+  }
+  /** Every field at once (for logging). */
+  toJSON() {
+    const o = fieldsOf(this, CONTAINER_RECORD_FIELDS);
+    o.pod = o.pod === null ? null : o.pod.toJSON();
+    return o;
+  }
+}
+
+const CONTAINER_RECORD_FIELDS = ["startTime", "id", "name", "image", "imageDigest", "runtime", "pod"];
+
+/** The pod of a container, read from the container's record. */
+export class Pod {
+  constructor(container, sandbox) {
+    this._c = container;
+    this._sandbox = sandbox;
+  }
+  get name() {
+    return wire.strAt(this._c, 48) ?? "";
+  }
+  get uid() {
+    return wire.strAt(this._c, 56) ?? "";
+  }
+  get namespace() {
+    return wire.strAt(this._c, 64) ?? "";
+  }
+  /** True for the pod's sandbox (pause) container. */
+  get sandbox() {
+    return this._sandbox;
+  }
+  toJSON() {
+    return { name: this.name, uid: this.uid, namespace: this.namespace, sandbox: this.sandbox };
+  }
+}
+
+/** The DNS cache's answer for a name or an address (`stores.dns`). */
+export class DnsRecord extends RecordView {
+  /** The name or address asked about. */
+  get query() {
+    return wire.strAt(this, 0) ?? "";
+  }
+  /** Addresses the name resolved to, after following CNAMEs; a new array on each read. */
+  get ips() {
+    return wire.strList(this, 8) ?? [];
+  }
+  /**
+   * The CNAME chain of a domain query, or the names that resolved to the
+   * address of an IP query; a new array on each read.
+   */
+  get domains() {
+    return wire.strList(this, 16) ?? [];
+  }
+  /** Every field at once (for logging). */
+  toJSON() {
+    return { query: this.query, ips: this.ips, domains: this.domains };
+  }
+}
+
+/** A kernel symbol, with the address it was asked about (`stores.kernelSymbols`). */
+export class SymbolRecord extends RecordView {
+  /** The address that was asked about (a BigInt: kernel addresses are beyond 2^53). */
+  get query() {
+    return wire.int64(this, 0, false) ?? 0;
+  }
+  /** The symbol's start address. */
+  get address() {
+    return wire.int64(this, 8, false) ?? 0;
+  }
+  get name() {
+    return wire.strAt(this, 16) ?? "";
+  }
+  /** Owning module; `system` for the core kernel. */
+  get module() {
+    return wire.strAt(this, 24) ?? "";
+  }
+  /** Every field at once (for logging). */
+  toJSON() {
+    return { query: this.query, address: this.address, name: this.name, module: this.module };
+  }
+}
+
+/** An entry of an ip-reputation store, with the source that wrote it. */
+export class ReputationRecord extends RecordView {
+  /** ns since the Unix epoch. */
+  get lastUpdated() {
+    return wire.int64(this, 0, false) ?? 0;
+  }
+  /** The address or CIDR prefix the entry was written for. */
+  get ip() {
+    return wire.strAt(this, 8) ?? "";
+  }
+  /** The source that wrote the entry. */
+  get source() {
+    return wire.strAt(this, 16) ?? "";
+  }
+  /** Free-form tags, e.g. `c2`; a new array on each read. */
+  get tags() {
+    return wire.strList(this, 24) ?? [];
+  }
+  /** One of REPUTATION_STATUSES; an unknown code reads as `unknown`. */
+  get status() {
+    return REPUTATION_STATUSES[wire.u8(this, 32) ?? 0] ?? "unknown";
+  }
+  /** 1 (lowest) to 10 (highest); 0 when absent. */
+  get severity() {
+    return wire.u8(this, 33) ?? 0;
+  }
+  /** Every field at once (for logging). */
+  toJSON() {
+    return fieldsOf(this, REPUTATION_RECORD_FIELDS);
+  }
+}
+
+const REPUTATION_RECORD_FIELDS = ["lastUpdated", "ip", "source", "tags", "status", "severity"];
+
+/**
+ * The records of one store answer, each read on access as a view of the
+ * answer's kind (`ProcessRecord`, …). Iterable and indexed with `at(i)`
+ * (negative from the end), like an array that builds an element only when
+ * it is asked for; `toArray()` gives a real array of the views.
+ */
+export class Records {
+  /** Made by the SDK from an answer (see `readRecords`), not by detectors. */
+  constructor(bytes, View) {
+    this._f = wire.frame(bytes);
+    this._V = View;
+  }
+  /** Number of records. */
+  get length() {
+    return this._f.count;
+  }
+  /** Record `i` (from the end when negative), or undefined past either end. */
+  at(i) {
+    const n = this._f.count;
+    if (typeof i !== "number" || !Number.isInteger(i)) return undefined;
+    const k = i < 0 ? n + i : i;
+    return k >= 0 && k < n ? wire.itemAt(this._f, k, this._V) : undefined;
+  }
+  /** The first record, or undefined when there is none. */
+  first() {
+    return this.at(0);
+  }
+  *[Symbol.iterator]() {
+    const f = this._f;
+    for (let i = 0; i < f.count; i++) yield wire.itemAt(f, i, this._V);
+  }
+  /** A real array of the views. */
+  toArray() {
+    const f = this._f;
+    const out = new Array(f.count);
+    for (let i = 0; i < f.count; i++) out[i] = wire.itemAt(f, i, this._V);
+    return out;
+  }
+  map(fn) {
+    return this.toArray().map(fn);
+  }
+  filter(fn) {
+    return this.toArray().filter(fn);
+  }
+  /** The first record for which `fn` is true; stops there. */
+  find(fn) {
+    let i = 0;
+    for (const r of this) if (fn(r, i++)) return r;
+    return undefined;
+  }
+  /** True when `fn` is true for some record; stops at the first. */
+  some(fn) {
+    return this.find(fn) !== undefined;
+  }
+  forEach(fn) {
+    let i = 0;
+    for (const r of this) fn(r, i++);
+  }
+  /** Every record's fields (for logging). */
+  toJSON() {
+    return this.map((r) => r.toJSON());
+  }
+}
+
+/**
+ * The records of an encoded store answer (docs/wire-encoding.md), as a
+ * `Records` of `View` (`ProcessRecord`, `ContainerRecord`, `DnsRecord`,
+ * `SymbolRecord` or `ReputationRecord`): for tools and tests, the stores
+ * call it for you. Never throws: a malformed answer gives fewer or
+ * emptier records.
+ */
+export function readRecords(bytes, View) {
+  return new Records(bytes, View);
+}
+
+// The one record of an answer that names one thing. The host always sends
+// exactly one; an empty or malformed answer is a record whose every field
+// reads as absent, never an exception.
+function single(bytes, View) {
+  const f = wire.frame(bytes);
+  return f.count > 0 ? wire.itemAt(f, 0, View) : new View(f.b, f.dv, 0, 0);
 }
 
 // ---------------------------------------------------------------------------
@@ -825,13 +1161,18 @@ export class ReputationReader {
   constructor(handle) {
     this._h = handle;
   }
-  /** The winning entry for an address: `{ ip, status, severity, tags, lastUpdated }`. */
+  /**
+   * The winning entry for an address under the store's conflict policy
+   * (exact address first, then the longest prefix that contains it), as a
+   * ReputationRecord: `ip`, `source`, `status`, `severity`, `tags`,
+   * `lastUpdated`.
+   */
   get(ip) {
-    return call(() => this._h.get(str(ip, "ip")));
+    return call(() => single(this._h.get(str(ip, "ip")), ReputationRecord));
   }
-  /** Every source's entry: `[{ source, reputation }]`. */
+  /** Every source's entry for the matched key, in source order: Records of ReputationRecord. */
   getAll(ip) {
-    return call(() => this._h.getAll(str(ip, "ip")));
+    return call(() => new Records(this._h.getAll(str(ip, "ip")), ReputationRecord));
   }
   isBlacklisted(ip) {
     return call(() => this._h.isBlacklisted(str(ip, "ip")));
@@ -905,35 +1246,44 @@ export class LazyReader {
 /**
  * The host's stores. Every function returns the answer or throws a
  * StoreError (`ifFound` turns not-found into null). 64-bit arguments take a
- * Number or a BigInt; records come back with the engine's 64-bit form.
+ * Number or a BigInt. Records come back as views read on access: one
+ * record (`ProcessRecord`, `ContainerRecord`, `DnsRecord`,
+ * `ReputationRecord`) for a call that names one thing, `Records` of them
+ * for the others.
  */
 export const stores = Object.freeze({
   processes: Object.freeze({
-    /** The process with this entity id. */
-    getProcess: (entityId) => call(() => processesApi.getProcess(u64(entityId, "entity id"))),
-    /** Direct children; empty when there are none. */
-    getChildProcesses: (entityId) => call(() => processesApi.getChildProcesses(u64(entityId, "entity id"))),
-    /** `[0]` the process itself, `[1]` its parent, …; at most `maxDepth` entries. */
+    /** The process with this entity id: a ProcessRecord. */
+    getProcess: (entityId) => call(() => single(processesApi.getProcess(u64(entityId, "entity id")), ProcessRecord)),
+    /** Direct children (Records of ProcessRecord); empty when there are none. */
+    getChildProcesses: (entityId) =>
+      call(() => new Records(processesApi.getChildProcesses(u64(entityId, "entity id")), ProcessRecord)),
+    /**
+     * Records of ProcessRecord: `at(0)` the process itself, `at(1)` its
+     * parent, …; at most `maxDepth` of them.
+     */
     getAncestry: (entityId, maxDepth) =>
-      call(() => processesApi.getAncestry(u64(entityId, "entity id"), u32(maxDepth, "max depth"))),
+      call(() => new Records(processesApi.getAncestry(u64(entityId, "entity id"), u32(maxDepth, "max depth")), ProcessRecord)),
   }),
   containers: Object.freeze({
-    /** By full id or a unique prefix of at least 12 characters. */
-    getContainer: (id) => call(() => containersApi.getContainer(str(id, "container id"))),
-    getContainerByName: (name) => call(() => containersApi.getContainerByName(str(name, "container name"))),
-    /** Running containers matching every given field of `{ name, image, runtime }`. */
+    /** By full id or a unique prefix of at least 12 characters: a ContainerRecord. */
+    getContainer: (id) => call(() => single(containersApi.getContainer(str(id, "container id")), ContainerRecord)),
+    /** A ContainerRecord. */
+    getContainerByName: (name) =>
+      call(() => single(containersApi.getContainerByName(str(name, "container name")), ContainerRecord)),
+    /** Running containers matching every given field of `{ name, image, runtime }`: Records of ContainerRecord. */
     listContainers: (filter) =>
-      call(() =>
-        containersApi.listContainers(
+      call(() => {
+        const wanted =
           filter === undefined || filter === null
             ? null
             : {
                 name: optText(filter.name, "name"),
                 image: optText(filter.image, "image"),
                 runtime: optText(filter.runtime, "runtime"),
-              },
-        ),
-      ),
+              };
+        return new Records(containersApi.listContainers(wanted), ContainerRecord);
+      }),
   }),
   system: Object.freeze({
     getSystemInfo: () => call(() => systemApi.getSystemInfo()),
@@ -943,20 +1293,35 @@ export const stores = Object.freeze({
     getSyscallId: (name) => call(() => syscallsApi.getSyscallId(str(name, "syscall name"))),
   }),
   kernelSymbols: Object.freeze({
-    resolveSymbolByAddress: (address) => call(() => symbolsApi.resolveSymbolByAddress(u64(address, "address"))),
+    /** Every alias of the symbol whose code contains `address`: Records of SymbolRecord. */
+    resolveSymbolByAddress: (address) =>
+      call(() => new Records(symbolsApi.resolveSymbolByAddress(u64(address, "address")), SymbolRecord)),
+    /** The start address of a named symbol (the engine's 64-bit form). */
     getSymbolAddress: (name) => call(() => symbolsApi.getSymbolAddress(str(name, "symbol name"))),
+    /**
+     * Records of SymbolRecord: the aliases of each address that resolved,
+     * in the order asked, each with the address it answers as `query`;
+     * an address that did not resolve has no record.
+     */
     resolveSymbolsBatch: (addresses) =>
       call(() => {
         if (!Array.isArray(addresses)) throw new TypeError("addresses must be an array");
-        return symbolsApi.resolveSymbolsBatch(addresses.map((a, i) => u64(a, `address [${i}]`)));
+        // StarlingMonkey lowers the elements of a list<u64> as BigInts
+        // only (a Number is a TypeError), unlike a lone u64 argument.
+        const big = exact64();
+        const wanted = addresses.map((a, i) => {
+          const v = u64(a, `address [${i}]`);
+          return big ? BigInt(v) : v;
+        });
+        return new Records(symbolsApi.resolveSymbolsBatch(wanted), SymbolRecord);
       }),
   }),
   dns: Object.freeze({
     /**
-     * `{ query, ips, domains }` for a domain (its addresses and CNAME chain)
-     * or an IP address (the names that resolved to it).
+     * A DnsRecord (`query`, `ips`, `domains`) for a domain (its addresses
+     * and CNAME chain) or an IP address (the names that resolved to it).
      */
-    getDnsResponse: (query) => call(() => dnsApi.getDnsResponse(str(query, "query"))),
+    getDnsResponse: (query) => call(() => single(dnsApi.getDnsResponse(str(query, "query")), DnsRecord)),
   }),
   registry: Object.freeze({
     listStores: () => call(() => registryApi.listStores()),
@@ -1055,7 +1420,7 @@ export function exportDetector(spec) {
         for (let index = 0; index < f.count; index++) {
           try {
             if (!ready) throw new Error("detector called before init");
-            addDetections(detections, index, spec.onEvent(wire.eventAt(f, index, Event), state));
+            addDetections(detections, index, spec.onEvent(wire.itemAt(f, index, Event), state));
           } catch (e) {
             errors.push({ index, message: errorMessage(e) });
           }

@@ -1,12 +1,15 @@
-// Reading the flat event batch of contract 0.2 (docs/event-encoding.md) in
-// place: bounds-checked little-endian reads and UTF-8 decoding, the
-// JavaScript counterpart of guest-sdk/wire/src/read.rs. sandtrap.js builds
-// its Event API on top; nothing here is part of the SDK's public surface.
+// Reading the flat buffers of contract 0.3 (docs/wire-encoding.md) in
+// place: the event batch of `on-events` and the record lists the stores
+// answer with, which share one framing and one set of field conventions.
+// Bounds-checked little-endian reads and UTF-8 decoding, the JavaScript
+// counterpart of guest-sdk/wire/src/read.rs and records.rs. sandtrap.js
+// builds its Event and record views on top; nothing here is part of the
+// SDK's public surface.
 //
-// The buffer crosses a trust boundary (tests and tools build it by hand),
-// so no read throws: a field whose bounds do not fit inside its event, a
-// string that is not UTF-8 or an unknown argument kind reads as absent
-// (undefined), exactly where read.rs answers None.
+// The buffers cross a trust boundary (tests and tools build them by hand),
+// so no read throws: a field whose bounds do not fit inside its event or
+// record, a string that is not UTF-8 or an unknown argument kind reads as
+// absent (undefined), exactly where read.rs answers None.
 //
 // Speed. QuickJS, the default engine, interprets this code inside the
 // component (no JIT), and it has no TextDecoder. Measured there (README,
@@ -44,6 +47,28 @@ export const AT = Object.freeze({
   EXE: 84,
   CONTAINER_ID: 92,
   ARG_COUNT: 100,
+});
+
+/**
+ * Offsets of the fixed fields of each store record, from the record's
+ * first byte (docs/wire-encoding.md, "Store answers"), and the size of
+ * its fixed part. sandtrap.js's record views repeat them as literals, for
+ * the reason given above its Process class.
+ */
+export const REC = Object.freeze({
+  process: Object.freeze({
+    ENTITY_ID: 0, PARENT_ENTITY_ID: 8, START_TIME: 16, EXIT_TIME: 24, PID: 32, PPID: 36, UID: 40, GID: 44,
+    NAME: 48, EXE: 56, CONTAINER_ID: 64, ARGV: 72, LEN: 80,
+  }),
+  container: Object.freeze({
+    START_TIME: 0, ID: 8, NAME: 16, IMAGE: 24, IMAGE_DIGEST: 32, RUNTIME: 40,
+    POD_NAME: 48, POD_UID: 56, POD_NAMESPACE: 64, FLAGS: 72, LEN: 80,
+    // Bits of FLAGS.
+    HAS_POD: 1, SANDBOX: 2,
+  }),
+  dns: Object.freeze({ QUERY: 0, IPS: 8, DOMAINS: 16, LEN: 24 }),
+  symbol: Object.freeze({ QUERY: 0, ADDRESS: 8, NAME: 16, MODULE: 24, LEN: 32 }),
+  reputation: Object.freeze({ LAST_UPDATED: 0, IP: 8, SOURCE: 16, TAGS: 24, STATUS: 32, SEVERITY: 33, LEN: 40 }),
 });
 
 /** Argument kinds by their byte, named like the WIT `value` cases. */
@@ -487,19 +512,19 @@ export function nameKey(name) {
 }
 
 // ---------------------------------------------------------------------------
-// Batch
+// Framing: a batch of events and a record list are framed alike
 
 /**
  * A same-realm Uint8Array over whatever the engine lifted `list<u8>` to.
  * StarlingMonkey hands a Uint8Array from another realm (`instanceof`
  * fails on it), QuickJS one of this realm; a plain array of byte values
- * is accepted for tests. Anything else is an empty batch.
+ * is accepted for tests. Anything else is an empty buffer.
  */
-export function asBytes(events) {
+export function asBytes(buf) {
   try {
-    if (ArrayBuffer.isView(events)) return new Uint8Array(events.buffer, events.byteOffset, events.byteLength);
-    if (events instanceof ArrayBuffer) return new Uint8Array(events);
-    if (Array.isArray(events)) return Uint8Array.from(events, (v) => v & 0xff);
+    if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    if (buf instanceof ArrayBuffer) return new Uint8Array(buf);
+    if (Array.isArray(buf)) return Uint8Array.from(buf, (v) => v & 0xff);
   } catch {
     // A detached or otherwise unusable buffer: nothing to read.
   }
@@ -507,24 +532,24 @@ export function asBytes(events) {
 }
 
 /**
- * A batch ready to be read: its bytes `b`, one DataView `dv` over them
- * for every event of the batch, and its event `count`, cut to the offset
- * table that fits.
+ * A framed buffer (a batch or a store answer) ready to be read: its bytes
+ * `b`, one DataView `dv` over them shared by every item, and its item
+ * `count`, cut to the offset table that fits.
  */
-export function frame(events) {
-  const b = asBytes(events);
+export function frame(buf) {
+  const b = asBytes(buf);
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const count = b.length < 4 ? 0 : Math.min(dv.getUint32(0, true), (b.length - 4) >>> 2);
   return { b, dv, count };
 }
 
 /**
- * Event `i` of a framed batch as `new View(bytes, dataView, start,
- * length)`: from its offset to the next one's, the last to the end of
- * the buffer. An event whose bounds do not fit reads as empty, as in
- * read.rs.
+ * Item `i` (below `f.count`) of a framed buffer as `new View(bytes,
+ * dataView, start, length)`: from its offset to the next one's, the last
+ * to the end of the buffer. An item whose bounds do not fit reads as
+ * empty, as in read.rs.
  */
-export function eventAt(f, i, View) {
+export function itemAt(f, i, View) {
   const len = f.b.length;
   const start = f.dv.getUint32(4 + 4 * i, true);
   const end = i + 1 < f.count ? f.dv.getUint32(8 + 4 * i, true) : len;
@@ -532,14 +557,19 @@ export function eventAt(f, i, View) {
 }
 
 // ---------------------------------------------------------------------------
-// One event
+// One event or record
 //
-// The functions below read the event `v`: any object with `_b` (the
-// batch's bytes), `_dv` (a DataView over them), `_o` (the event's first
-// byte) and `_n` (its length), which is what sandtrap.js's Event is.
-// Offsets `at` are from the event's first byte; the batch's bytes are
-// shared, never copied. The events of a batch are never written to, so a
-// value read from one stays true for as long as the event lives.
+// The functions below read the event or record `v`: any object with `_b`
+// (the buffer's bytes), `_dv` (a DataView over them), `_o` (the item's
+// first byte) and `_n` (its length), which is what sandtrap.js's Event
+// and record views are. Offsets `at` are from the item's first byte; the
+// buffer's bytes are shared, never copied. A batch or an answer is never
+// written to, so a value read from one stays true for as long as it lives.
+
+/** The byte at `at`, or undefined when it is not inside the item. */
+export function u8(v, at) {
+  return at < v._n ? v._b[v._o + at] : undefined;
+}
 
 /** The u32 at `at`, or undefined when it does not fit in the event. */
 export function u32(v, at) {

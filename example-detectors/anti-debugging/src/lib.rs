@@ -56,7 +56,7 @@ impl Detector for AntiDebugging {
         let chain = stores::get_ancestry(ev.process().entity_id(), 2).unwrap_or_default();
         let parent = chain.get(1);
         // Live syscall events carry no executable; the process tree does.
-        let exe = chain.first().map_or(ev.process().exe(), |p| p.exe.as_str());
+        let exe = chain.first().map_or(ev.process().exe(), |p| p.exe());
         if parent.is_some_and(|p| DEBUGGERS.iter().any(|d| p.is(d))) {
             return Ok(vec![]);
         }
@@ -65,7 +65,7 @@ impl Detector for AntiDebugging {
                 .field("request", "PTRACE_TRACEME")
                 .field("comm", ev.process().comm())
                 .field("exe", exe)
-                .field("parent", parent.map_or("", |p| p.name.as_str()))
+                .field("parent", parent.map_or("", |p| p.name()))
                 .field("parent_pid", ev.process().ppid()),
         ])
     }

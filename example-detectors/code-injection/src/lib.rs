@@ -102,9 +102,7 @@ impl Detector for CodeInjection {
         {
             return Ok(vec![]);
         }
-        let exe = writer
-            .as_ref()
-            .map_or(ev.process().exe(), |p| p.exe.as_str());
+        let exe = writer.as_ref().map_or(ev.process().exe(), |p| p.exe());
         let mut det = Detection::new()
             .field("method", method)
             .field("target_pid", target)

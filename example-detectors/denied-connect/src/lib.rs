@@ -6,7 +6,7 @@
 //! resolved to it according to the DNS store.
 
 use sandtrap_sdk::prelude::*;
-use sandtrap_sdk::stores::ip_reputation::{LazyReader, ReputationStatus};
+use sandtrap_sdk::stores::ip_reputation::{LazyReader, Status};
 
 struct DeniedConnect {
     reputation: LazyReader,
@@ -62,21 +62,19 @@ impl Detector for DeniedConnect {
             Err(StoreError::InvalidArgument(_)) => return Ok(vec![]), // e.g. a unix socket path
             Err(e) => return Err(format!("ip-reputation store: {e:?}")),
         };
-        if verdict.status != ReputationStatus::Blacklisted {
+        if verdict.status() != Status::Blacklisted {
             return Ok(vec![]);
         }
-        let domains = match stores::get_dns_response(addr) {
-            Ok(r) => r.domains,
-            Err(_) => Vec::new(),
-        };
+        let dns = stores::get_dns_response(addr).ok();
+        let domains = dns.as_ref().map(|r| r.domains()).unwrap_or_default();
         Ok(vec![
             Detection::new()
                 .field("remote_addr", addr)
                 .field("remote_port", ev.arg_u64("remote_port").unwrap_or(0))
                 .field("domains", domains)
-                .field("reputation_severity", u64::from(verdict.severity))
-                .field("tags", verdict.tags.clone())
-                .severity(severity_of(verdict.severity)),
+                .field("reputation_severity", u64::from(verdict.severity()))
+                .field("tags", verdict.tags())
+                .severity(severity_of(verdict.severity())),
         ])
     }
 }

@@ -99,9 +99,8 @@ impl Detector for DockerSocketAccess {
             return Ok(vec![]); // e.g. mydocker.sock
         };
         if !self.allow_images.is_empty() {
-            let image = stores::get_container(id)
-                .map(|c| c.image)
-                .unwrap_or_default();
+            let container = stores::get_container(id).ok();
+            let image = container.as_ref().map_or("", |c| c.image());
             if self
                 .allow_images
                 .iter()

@@ -26,18 +26,18 @@ fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-fn is_interpreter(p: &ProcessInfo) -> bool {
+fn is_interpreter(p: ProcessRecord<'_>) -> bool {
     SHELLS.iter().any(|s| p.is(s))
-        || [p.name.as_str(), basename(&p.exe)]
+        || [p.name(), basename(p.exe())]
             .iter()
             .any(|n| INTERPRETERS.iter().any(|i| n.starts_with(i)))
 }
 
 /// The downloader an ancestor is, or names in its command line.
-fn downloader(p: &ProcessInfo) -> Option<&'static str> {
+fn downloader(p: ProcessRecord<'_>) -> Option<&'static str> {
     DOWNLOADERS
         .into_iter()
-        .find(|d| p.is(d) || p.argv.iter().any(|a| a.contains(d)))
+        .find(|d| p.is(d) || p.argv().iter().any(|a| a.contains(d)))
 }
 
 impl Detector for DroppedExecutableRun {
@@ -83,13 +83,13 @@ impl Detector for DroppedExecutableRun {
         let ancestry: Vec<String> = chain
             .iter()
             .skip(1)
-            .map(|p| format!("{}({})", p.name, p.pid))
+            .map(|p| format!("{}({})", p.name(), p.pid()))
             .collect();
         Ok(vec![
             Detection::new()
                 .field("pathname", pathname)
                 .field("argv", argv)
-                .field("parent", parent.name.as_str())
+                .field("parent", parent.name())
                 .field("downloader", fetched_by.unwrap_or(""))
                 .field("ancestry", ancestry)
                 .severity(if fetched_by.is_some() {

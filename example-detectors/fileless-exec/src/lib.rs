@@ -45,7 +45,7 @@ impl Detector for FilelessExec {
             Ok(chain) => chain
                 .iter()
                 .skip(1)
-                .map(|p| format!("{}({})", p.name, p.pid))
+                .map(|p| format!("{}({})", p.name(), p.pid()))
                 .collect::<Vec<_>>(),
             Err(StoreError::NotFound) => Vec::new(),
             Err(e) => return Err(format!("process store: {e:?}")),

@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use sandtrap_sdk::SymbolInfo;
+use sandtrap_sdk::SymbolRecord;
 use sandtrap_sdk::prelude::*;
 
 /// Most addresses per `resolve_symbols_batch` call.
@@ -66,11 +66,15 @@ impl Detector for HookedSyscallTable {
         let entries: Vec<(i32, u64)> = list.iter().filter_map(parse).collect();
         let malformed = (list.len() - entries.len()) as u64;
         let addrs: Vec<u64> = entries.iter().map(|(_, a)| *a).collect();
-        let mut symbols: HashMap<u64, Vec<SymbolInfo>> = HashMap::new();
-        for chunk in addrs.chunks(BATCH) {
-            let answer =
-                stores::resolve_symbols_batch(chunk).map_err(|e| format!("symbol store: {e:?}"))?;
-            symbols.extend(answer.into_iter().map(|r| (r.address, r.symbols)));
+        let answers = addrs
+            .chunks(BATCH)
+            .map(stores::resolve_symbols_batch)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("symbol store: {e:?}"))?;
+        // The first alias of each address names it.
+        let mut symbols: HashMap<u64, SymbolRecord<'_>> = HashMap::new();
+        for s in answers.iter().flat_map(|a| a.iter()) {
+            symbols.entry(s.query()).or_insert(s);
         }
         let text = match (
             stores::get_symbol_address("_stext"),
@@ -82,11 +86,11 @@ impl Detector for HookedSyscallTable {
         let mut hooked = Vec::new();
         let mut owners: Vec<String> = Vec::new();
         for &(nr, addr) in &entries {
-            let (symbol, owner) = match symbols.get(&addr).and_then(|s| s.first()) {
+            let (symbol, owner) = match symbols.get(&addr) {
                 None => ("?", "hidden"),
-                Some(s) if s.module != "system" => (s.name.as_str(), s.module.as_str()),
+                Some(s) if s.module() != "system" => (s.name(), s.module()),
                 Some(s) if text.as_ref().is_some_and(|t| !t.contains(&addr)) => {
-                    (s.name.as_str(), "hidden")
+                    (s.name(), "hidden")
                 }
                 Some(_) => continue,
             };

@@ -129,10 +129,10 @@ impl Detector for Feed {
             Err(StoreError::NotFound) => return Ok(vec![]),
             Err(e) => return Err(format!("dns store: {e:?}")),
         };
-        if response.ips.is_empty() {
+        if response.ips().is_empty() {
             return Ok(vec![]);
         }
-        let ips: Vec<&str> = response.ips.iter().map(String::as_str).collect();
+        let ips: Vec<&str> = response.ips().iter().collect();
         let mut tags = self.tags.clone();
         tags.push(format!("domain:{query}"));
         let list = entries(
@@ -148,7 +148,7 @@ impl Detector for Feed {
         Ok(vec![
             Detection::new()
                 .field("domain", query.as_str())
-                .field("ips", response.ips.clone()),
+                .field("ips", response.ips()),
         ])
     }
 }

@@ -74,14 +74,14 @@ impl Detector for ServiceAccountToken {
         let allowed = self.allow.iter().any(|a| {
             let short = a.get(..COMM_LEN).unwrap_or(a);
             match &reader {
-                Some(p) => p.is(a) || p.name == short,
+                Some(p) => p.is(a) || p.name() == short,
                 None => ev.process().comm() == short,
             }
         });
         if allowed {
             return Ok(vec![]);
         }
-        let exe = reader.as_ref().map_or("", |p| p.exe.as_str());
+        let exe = reader.as_ref().map_or("", |p| p.exe());
         Ok(vec![
             Detection::new()
                 .field("pathname", path)

@@ -63,13 +63,13 @@ impl Detector for KernelModuleLoad {
         };
         let chain = match stores::get_ancestry(ev.process().entity_id(), 6) {
             Ok(chain) => chain,
-            Err(StoreError::NotFound) => Vec::new(),
+            Err(StoreError::NotFound) => Default::default(),
             Err(e) => return Err(format!("process store: {e:?}")),
         };
         // [0] is the caller; the exe there is the one the tree knows, since
         // live syscall events carry none.
         let (loader, known_loader) = match chain.first() {
-            Some(p) => (p.exe.as_str(), LOADERS.iter().any(|l| p.is(l))),
+            Some(p) => (p.exe(), LOADERS.iter().any(|l| p.is(l))),
             None => (ev.process().exe(), LOADERS.contains(&ev.process().comm())),
         };
         let loader = if loader.is_empty() {
@@ -80,7 +80,7 @@ impl Detector for KernelModuleLoad {
         let ancestry: Vec<String> = chain
             .iter()
             .skip(1)
-            .map(|p| format!("{}({})", p.name, p.pid))
+            .map(|p| format!("{}({})", p.name(), p.pid()))
             .collect();
         let severity = if !ev.process().container_id().is_empty() {
             Severity::Critical

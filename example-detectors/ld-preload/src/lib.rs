@@ -54,7 +54,7 @@ impl Detector for LdPreload {
         }
         // Live syscall events carry no executable; the process tree does.
         let exe = stores::get_process(ev.process().entity_id())
-            .map(|p| p.exe)
+            .map(|p| p.exe().to_owned())
             .unwrap_or_else(|_| ev.process().exe().to_owned());
         let writer = if exe.is_empty() {
             ev.process().comm().to_owned()

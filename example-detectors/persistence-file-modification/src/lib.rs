@@ -129,13 +129,13 @@ impl Detector for PersistenceFiles {
         // [0] is the writer; a maintainer script runs a few levels below dpkg.
         let chain = stores::get_ancestry(ev.process().entity_id(), 5).unwrap_or_default();
         let writer = match chain.first() {
-            Some(p) if !p.exe.is_empty() => p.exe.as_str(),
+            Some(p) if !p.exe().is_empty() => p.exe(),
             _ => ev.process().comm(),
         };
         let manager = chain
             .iter()
             .find(|p| PACKAGE_MANAGERS.iter().any(|m| p.is(m)))
-            .map_or("", |p| p.name.as_str());
+            .map_or("", |p| p.name());
         let severity = match (manager.is_empty(), category) {
             (false, _) => Severity::Low,
             (true, "sudoers") => Severity::High,

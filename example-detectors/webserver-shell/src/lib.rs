@@ -77,8 +77,8 @@ impl Detector for WebserverShell {
                     ev.arg_str("pathname").unwrap_or(ev.process().exe()),
                 )
                 .field("argv", argv)
-                .field("service", service.name.as_str())
-                .field("service_pid", service.pid)
+                .field("service", service.name())
+                .field("service_pid", service.pid())
                 .field("depth", depth as u64),
         ])
     }

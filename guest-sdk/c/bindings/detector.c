@@ -3,123 +3,123 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Imported Functions from `sandtrap:detector/host@0.2.0`
+// Imported Functions from `sandtrap:detector/host@0.3.0`
 
-__attribute__((__import_module__("sandtrap:detector/host@0.2.0"), __import_name__("log")))
+__attribute__((__import_module__("sandtrap:detector/host@0.3.0"), __import_name__("log")))
 extern void __wasm_import_sandtrap_detector_host_log(int32_t, uint8_t *, size_t);
 
-__attribute__((__import_module__("sandtrap:detector/host@0.2.0"), __import_name__("now")))
+__attribute__((__import_module__("sandtrap:detector/host@0.3.0"), __import_name__("now")))
 extern int64_t __wasm_import_sandtrap_detector_host_now(void);
 
-// Imported Functions from `sandtrap:detector/registry@0.2.0`
+// Imported Functions from `sandtrap:detector/registry@0.3.0`
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.2.0"), __import_name__("list-stores")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.3.0"), __import_name__("list-stores")))
 extern void __wasm_import_sandtrap_detector_registry_list_stores(uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.2.0"), __import_name__("is-available")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.3.0"), __import_name__("is-available")))
 extern int32_t __wasm_import_sandtrap_detector_registry_is_available(uint8_t *, size_t);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.2.0"), __import_name__("get-metadata")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.3.0"), __import_name__("get-metadata")))
 extern void __wasm_import_sandtrap_detector_registry_get_metadata(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.2.0"), __import_name__("get-health")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.3.0"), __import_name__("get-health")))
 extern void __wasm_import_sandtrap_detector_registry_get_health(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.2.0"), __import_name__("get-metrics")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.3.0"), __import_name__("get-metrics")))
 extern void __wasm_import_sandtrap_detector_registry_get_metrics(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/processes@0.2.0`
+// Imported Functions from `sandtrap:detector/processes@0.3.0`
 
-__attribute__((__import_module__("sandtrap:detector/processes@0.2.0"), __import_name__("get-process")))
+__attribute__((__import_module__("sandtrap:detector/processes@0.3.0"), __import_name__("get-process")))
 extern void __wasm_import_sandtrap_detector_processes_get_process(int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/processes@0.2.0"), __import_name__("get-child-processes")))
+__attribute__((__import_module__("sandtrap:detector/processes@0.3.0"), __import_name__("get-child-processes")))
 extern void __wasm_import_sandtrap_detector_processes_get_child_processes(int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/processes@0.2.0"), __import_name__("get-ancestry")))
+__attribute__((__import_module__("sandtrap:detector/processes@0.3.0"), __import_name__("get-ancestry")))
 extern void __wasm_import_sandtrap_detector_processes_get_ancestry(int64_t, int32_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/containers@0.2.0`
+// Imported Functions from `sandtrap:detector/containers@0.3.0`
 
-__attribute__((__import_module__("sandtrap:detector/containers@0.2.0"), __import_name__("get-container")))
+__attribute__((__import_module__("sandtrap:detector/containers@0.3.0"), __import_name__("get-container")))
 extern void __wasm_import_sandtrap_detector_containers_get_container(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/containers@0.2.0"), __import_name__("get-container-by-name")))
+__attribute__((__import_module__("sandtrap:detector/containers@0.3.0"), __import_name__("get-container-by-name")))
 extern void __wasm_import_sandtrap_detector_containers_get_container_by_name(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/containers@0.2.0"), __import_name__("list-containers")))
+__attribute__((__import_module__("sandtrap:detector/containers@0.3.0"), __import_name__("list-containers")))
 extern void __wasm_import_sandtrap_detector_containers_list_containers(int32_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/system@0.2.0`
+// Imported Functions from `sandtrap:detector/system@0.3.0`
 
-__attribute__((__import_module__("sandtrap:detector/system@0.2.0"), __import_name__("get-system-info")))
+__attribute__((__import_module__("sandtrap:detector/system@0.3.0"), __import_name__("get-system-info")))
 extern void __wasm_import_sandtrap_detector_system_get_system_info(uint8_t *);
 
-// Imported Functions from `sandtrap:detector/syscalls@0.2.0`
+// Imported Functions from `sandtrap:detector/syscalls@0.3.0`
 
-__attribute__((__import_module__("sandtrap:detector/syscalls@0.2.0"), __import_name__("get-syscall-name")))
+__attribute__((__import_module__("sandtrap:detector/syscalls@0.3.0"), __import_name__("get-syscall-name")))
 extern void __wasm_import_sandtrap_detector_syscalls_get_syscall_name(int32_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/syscalls@0.2.0"), __import_name__("get-syscall-id")))
+__attribute__((__import_module__("sandtrap:detector/syscalls@0.3.0"), __import_name__("get-syscall-id")))
 extern void __wasm_import_sandtrap_detector_syscalls_get_syscall_id(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/kernel-symbols@0.2.0`
+// Imported Functions from `sandtrap:detector/kernel-symbols@0.3.0`
 
-__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.2.0"), __import_name__("resolve-symbol-by-address")))
+__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.3.0"), __import_name__("resolve-symbol-by-address")))
 extern void __wasm_import_sandtrap_detector_kernel_symbols_resolve_symbol_by_address(int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.2.0"), __import_name__("get-symbol-address")))
+__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.3.0"), __import_name__("get-symbol-address")))
 extern void __wasm_import_sandtrap_detector_kernel_symbols_get_symbol_address(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.2.0"), __import_name__("resolve-symbols-batch")))
+__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.3.0"), __import_name__("resolve-symbols-batch")))
 extern void __wasm_import_sandtrap_detector_kernel_symbols_resolve_symbols_batch(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/dns@0.2.0`
+// Imported Functions from `sandtrap:detector/dns@0.3.0`
 
-__attribute__((__import_module__("sandtrap:detector/dns@0.2.0"), __import_name__("get-dns-response")))
+__attribute__((__import_module__("sandtrap:detector/dns@0.3.0"), __import_name__("get-dns-response")))
 extern void __wasm_import_sandtrap_detector_dns_get_dns_response(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/ip-reputation@0.2.0`
+// Imported Functions from `sandtrap:detector/ip-reputation@0.3.0`
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]reader.get")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]reader.get")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_get(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]reader.get-all")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]reader.get-all")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_get_all(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]reader.is-blacklisted")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]reader.is-blacklisted")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_is_blacklisted(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]reader.list-sources")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]reader.list-sources")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_list_sources(int32_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.write")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.write")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_write(int32_t, uint8_t *, size_t, uint8_t *, size_t, int32_t, int32_t, uint8_t *, size_t, int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.write-batch")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.write-batch")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_write_batch(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.delete")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.delete")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_delete(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.clear")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.clear")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_clear(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.list-sources")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.list-sources")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_list_sources(int32_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[method]writer.reader")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.reader")))
 extern int32_t __wasm_import_sandtrap_detector_ip_reputation_method_writer_reader(int32_t);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("register")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("register")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_register(uint8_t *, size_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("open")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("open")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_open(uint8_t *, size_t, uint8_t *);
 
-// Exported Functions from `sandtrap:detector/guest@0.2.0`
+// Exported Functions from `sandtrap:detector/guest@0.3.0`
 
-__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.2.0#describe")))
+__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.3.0#describe")))
 void __wasm_export_exports_sandtrap_detector_guest_describe_post_return(uint8_t * arg0) {
   if ((*((size_t*) (arg0 + sizeof(void*)))) > 0) {
     free(*((uint8_t **) (arg0 + 0)));
@@ -210,7 +210,7 @@ void __wasm_export_exports_sandtrap_detector_guest_describe_post_return(uint8_t 
   }
 }
 
-__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.2.0#init")))
+__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.3.0#init")))
 void __wasm_export_exports_sandtrap_detector_guest_init_post_return(uint8_t * arg0) {
   switch ((int32_t) (int32_t) *((uint8_t*) (arg0 + 0))) {
     case 0: {
@@ -225,7 +225,7 @@ void __wasm_export_exports_sandtrap_detector_guest_init_post_return(uint8_t * ar
   }
 }
 
-__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.2.0#on-events")))
+__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.3.0#on-events")))
 void __wasm_export_exports_sandtrap_detector_guest_on_events_post_return(uint8_t * arg0) {
   size_t len6 = *((size_t*) (arg0 + sizeof(void*)));
   if (len6 > 0) {
@@ -384,38 +384,14 @@ void sandtrap_detector_types_field_free(sandtrap_detector_types_field_t *ptr) {
   sandtrap_detector_types_value_free(&ptr->value);
 }
 
-void detector_option_u64_free(detector_option_u64_t *ptr) {
-  if (ptr->is_some) {
+void sandtrap_detector_types_records_free(sandtrap_detector_types_records_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    uint8_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+    }
+    free(list_ptr);
   }
-}
-
-void sandtrap_detector_types_process_info_free(sandtrap_detector_types_process_info_t *ptr) {
-  detector_string_free(&ptr->name);
-  detector_string_free(&ptr->exe);
-  detector_list_string_free(&ptr->argv);
-  detector_string_free(&ptr->container_id);
-  detector_option_u64_free(&ptr->exit_time);
-}
-
-void sandtrap_detector_types_pod_info_free(sandtrap_detector_types_pod_info_t *ptr) {
-  detector_string_free(&ptr->name);
-  detector_string_free(&ptr->uid);
-  detector_string_free(&ptr->namespace_);
-}
-
-void sandtrap_detector_types_option_pod_info_free(sandtrap_detector_types_option_pod_info_t *ptr) {
-  if (ptr->is_some) {
-    sandtrap_detector_types_pod_info_free(&ptr->val);
-  }
-}
-
-void sandtrap_detector_types_container_info_free(sandtrap_detector_types_container_info_t *ptr) {
-  detector_string_free(&ptr->id);
-  detector_string_free(&ptr->name);
-  detector_string_free(&ptr->image);
-  detector_string_free(&ptr->image_digest);
-  detector_string_free(&ptr->runtime);
-  sandtrap_detector_types_option_pod_info_free(&ptr->pod);
 }
 
 void detector_option_string_free(detector_option_string_t *ptr) {
@@ -454,32 +430,6 @@ void sandtrap_detector_types_system_info_free(sandtrap_detector_types_system_inf
   detector_string_free(&ptr->os_pretty_name);
   detector_string_free(&ptr->host_version);
   sandtrap_detector_types_list_namespace_id_free(&ptr->init_namespaces);
-}
-
-void sandtrap_detector_types_symbol_info_free(sandtrap_detector_types_symbol_info_t *ptr) {
-  detector_string_free(&ptr->name);
-  detector_string_free(&ptr->module);
-}
-
-void sandtrap_detector_types_list_symbol_info_free(sandtrap_detector_types_list_symbol_info_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    sandtrap_detector_types_symbol_info_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      sandtrap_detector_types_symbol_info_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void sandtrap_detector_types_resolved_symbols_free(sandtrap_detector_types_resolved_symbols_t *ptr) {
-  sandtrap_detector_types_list_symbol_info_free(&ptr->symbols);
-}
-
-void sandtrap_detector_types_dns_response_free(sandtrap_detector_types_dns_response_t *ptr) {
-  detector_string_free(&ptr->query);
-  detector_list_string_free(&ptr->ips);
-  detector_list_string_free(&ptr->domains);
 }
 
 void sandtrap_detector_types_health_info_free(sandtrap_detector_types_health_info_t *ptr) {
@@ -527,43 +477,24 @@ void sandtrap_detector_registry_result_store_metrics_store_error_free(sandtrap_d
   }
 }
 
-void sandtrap_detector_processes_process_info_free(sandtrap_detector_processes_process_info_t *ptr) {
-  sandtrap_detector_types_process_info_free(ptr);
+void sandtrap_detector_processes_records_free(sandtrap_detector_processes_records_t *ptr) {
+  sandtrap_detector_types_records_free(ptr);
 }
 
 void sandtrap_detector_processes_store_error_free(sandtrap_detector_processes_store_error_t *ptr) {
   sandtrap_detector_types_store_error_free(ptr);
 }
 
-void sandtrap_detector_processes_result_process_info_store_error_free(sandtrap_detector_processes_result_process_info_store_error_t *ptr) {
+void sandtrap_detector_processes_result_records_store_error_free(sandtrap_detector_processes_result_records_store_error_t *ptr) {
   if (!ptr->is_err) {
-    sandtrap_detector_processes_process_info_free(&ptr->val.ok);
+    sandtrap_detector_processes_records_free(&ptr->val.ok);
   } else {
     sandtrap_detector_processes_store_error_free(&ptr->val.err);
   }
 }
 
-void sandtrap_detector_processes_list_process_info_free(sandtrap_detector_processes_list_process_info_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    sandtrap_detector_processes_process_info_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      sandtrap_detector_processes_process_info_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void sandtrap_detector_processes_result_list_process_info_store_error_free(sandtrap_detector_processes_result_list_process_info_store_error_t *ptr) {
-  if (!ptr->is_err) {
-    sandtrap_detector_processes_list_process_info_free(&ptr->val.ok);
-  } else {
-    sandtrap_detector_processes_store_error_free(&ptr->val.err);
-  }
-}
-
-void sandtrap_detector_containers_container_info_free(sandtrap_detector_containers_container_info_t *ptr) {
-  sandtrap_detector_types_container_info_free(ptr);
+void sandtrap_detector_containers_records_free(sandtrap_detector_containers_records_t *ptr) {
+  sandtrap_detector_types_records_free(ptr);
 }
 
 void sandtrap_detector_containers_container_filter_free(sandtrap_detector_containers_container_filter_t *ptr) {
@@ -574,9 +505,9 @@ void sandtrap_detector_containers_store_error_free(sandtrap_detector_containers_
   sandtrap_detector_types_store_error_free(ptr);
 }
 
-void sandtrap_detector_containers_result_container_info_store_error_free(sandtrap_detector_containers_result_container_info_store_error_t *ptr) {
+void sandtrap_detector_containers_result_records_store_error_free(sandtrap_detector_containers_result_records_store_error_t *ptr) {
   if (!ptr->is_err) {
-    sandtrap_detector_containers_container_info_free(&ptr->val.ok);
+    sandtrap_detector_containers_records_free(&ptr->val.ok);
   } else {
     sandtrap_detector_containers_store_error_free(&ptr->val.err);
   }
@@ -585,25 +516,6 @@ void sandtrap_detector_containers_result_container_info_store_error_free(sandtra
 void sandtrap_detector_containers_option_container_filter_free(sandtrap_detector_containers_option_container_filter_t *ptr) {
   if (ptr->is_some) {
     sandtrap_detector_containers_container_filter_free(&ptr->val);
-  }
-}
-
-void sandtrap_detector_containers_list_container_info_free(sandtrap_detector_containers_list_container_info_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    sandtrap_detector_containers_container_info_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      sandtrap_detector_containers_container_info_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void sandtrap_detector_containers_result_list_container_info_store_error_free(sandtrap_detector_containers_result_list_container_info_store_error_t *ptr) {
-  if (!ptr->is_err) {
-    sandtrap_detector_containers_list_container_info_free(&ptr->val.ok);
-  } else {
-    sandtrap_detector_containers_store_error_free(&ptr->val.err);
   }
 }
 
@@ -642,32 +554,17 @@ void sandtrap_detector_syscalls_result_s32_store_error_free(sandtrap_detector_sy
   }
 }
 
-void sandtrap_detector_kernel_symbols_symbol_info_free(sandtrap_detector_kernel_symbols_symbol_info_t *ptr) {
-  sandtrap_detector_types_symbol_info_free(ptr);
-}
-
-void sandtrap_detector_kernel_symbols_resolved_symbols_free(sandtrap_detector_kernel_symbols_resolved_symbols_t *ptr) {
-  sandtrap_detector_types_resolved_symbols_free(ptr);
+void sandtrap_detector_kernel_symbols_records_free(sandtrap_detector_kernel_symbols_records_t *ptr) {
+  sandtrap_detector_types_records_free(ptr);
 }
 
 void sandtrap_detector_kernel_symbols_store_error_free(sandtrap_detector_kernel_symbols_store_error_t *ptr) {
   sandtrap_detector_types_store_error_free(ptr);
 }
 
-void sandtrap_detector_kernel_symbols_list_symbol_info_free(sandtrap_detector_kernel_symbols_list_symbol_info_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    sandtrap_detector_kernel_symbols_symbol_info_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      sandtrap_detector_kernel_symbols_symbol_info_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void sandtrap_detector_kernel_symbols_result_list_symbol_info_store_error_free(sandtrap_detector_kernel_symbols_result_list_symbol_info_store_error_t *ptr) {
+void sandtrap_detector_kernel_symbols_result_records_store_error_free(sandtrap_detector_kernel_symbols_result_records_store_error_t *ptr) {
   if (!ptr->is_err) {
-    sandtrap_detector_kernel_symbols_list_symbol_info_free(&ptr->val.ok);
+    sandtrap_detector_kernel_symbols_records_free(&ptr->val.ok);
   } else {
     sandtrap_detector_kernel_symbols_store_error_free(&ptr->val.err);
   }
@@ -690,39 +587,24 @@ void detector_list_u64_free(detector_list_u64_t *ptr) {
   }
 }
 
-void sandtrap_detector_kernel_symbols_list_resolved_symbols_free(sandtrap_detector_kernel_symbols_list_resolved_symbols_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    sandtrap_detector_kernel_symbols_resolved_symbols_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      sandtrap_detector_kernel_symbols_resolved_symbols_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void sandtrap_detector_kernel_symbols_result_list_resolved_symbols_store_error_free(sandtrap_detector_kernel_symbols_result_list_resolved_symbols_store_error_t *ptr) {
-  if (!ptr->is_err) {
-    sandtrap_detector_kernel_symbols_list_resolved_symbols_free(&ptr->val.ok);
-  } else {
-    sandtrap_detector_kernel_symbols_store_error_free(&ptr->val.err);
-  }
-}
-
-void sandtrap_detector_dns_dns_response_free(sandtrap_detector_dns_dns_response_t *ptr) {
-  sandtrap_detector_types_dns_response_free(ptr);
+void sandtrap_detector_dns_records_free(sandtrap_detector_dns_records_t *ptr) {
+  sandtrap_detector_types_records_free(ptr);
 }
 
 void sandtrap_detector_dns_store_error_free(sandtrap_detector_dns_store_error_t *ptr) {
   sandtrap_detector_types_store_error_free(ptr);
 }
 
-void sandtrap_detector_dns_result_dns_response_store_error_free(sandtrap_detector_dns_result_dns_response_store_error_t *ptr) {
+void sandtrap_detector_dns_result_records_store_error_free(sandtrap_detector_dns_result_records_store_error_t *ptr) {
   if (!ptr->is_err) {
-    sandtrap_detector_dns_dns_response_free(&ptr->val.ok);
+    sandtrap_detector_dns_records_free(&ptr->val.ok);
   } else {
     sandtrap_detector_dns_store_error_free(&ptr->val.err);
   }
+}
+
+void sandtrap_detector_ip_reputation_records_free(sandtrap_detector_ip_reputation_records_t *ptr) {
+  sandtrap_detector_types_records_free(ptr);
 }
 
 void sandtrap_detector_ip_reputation_store_error_free(sandtrap_detector_ip_reputation_store_error_t *ptr) {
@@ -734,16 +616,11 @@ void sandtrap_detector_ip_reputation_reputation_free(sandtrap_detector_ip_reputa
   detector_list_string_free(&ptr->tags);
 }
 
-void sandtrap_detector_ip_reputation_sourced_reputation_free(sandtrap_detector_ip_reputation_sourced_reputation_t *ptr) {
-  detector_string_free(&ptr->source);
-  sandtrap_detector_ip_reputation_reputation_free(&ptr->reputation);
-}
-
 void sandtrap_detector_ip_reputation_source_priority_free(sandtrap_detector_ip_reputation_source_priority_t *ptr) {
   detector_string_free(&ptr->source);
 }
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[resource-drop]reader")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[resource-drop]reader")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_reader_drop(int32_t handle);
 
 void sandtrap_detector_ip_reputation_reader_drop_own(sandtrap_detector_ip_reputation_own_reader_t handle) {
@@ -758,7 +635,7 @@ sandtrap_detector_ip_reputation_borrow_reader_t sandtrap_detector_ip_reputation_
   return (sandtrap_detector_ip_reputation_borrow_reader_t) { arg.__handle };
 }
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.2.0"), __import_name__("[resource-drop]writer")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[resource-drop]writer")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_writer_drop(int32_t handle);
 
 void sandtrap_detector_ip_reputation_writer_drop_own(sandtrap_detector_ip_reputation_own_writer_t handle) {
@@ -773,28 +650,9 @@ sandtrap_detector_ip_reputation_borrow_writer_t sandtrap_detector_ip_reputation_
   return (sandtrap_detector_ip_reputation_borrow_writer_t) { arg.__handle };
 }
 
-void sandtrap_detector_ip_reputation_result_reputation_store_error_free(sandtrap_detector_ip_reputation_result_reputation_store_error_t *ptr) {
+void sandtrap_detector_ip_reputation_result_records_store_error_free(sandtrap_detector_ip_reputation_result_records_store_error_t *ptr) {
   if (!ptr->is_err) {
-    sandtrap_detector_ip_reputation_reputation_free(&ptr->val.ok);
-  } else {
-    sandtrap_detector_ip_reputation_store_error_free(&ptr->val.err);
-  }
-}
-
-void sandtrap_detector_ip_reputation_list_sourced_reputation_free(sandtrap_detector_ip_reputation_list_sourced_reputation_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    sandtrap_detector_ip_reputation_sourced_reputation_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      sandtrap_detector_ip_reputation_sourced_reputation_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void sandtrap_detector_ip_reputation_result_list_sourced_reputation_store_error_free(sandtrap_detector_ip_reputation_result_list_sourced_reputation_store_error_t *ptr) {
-  if (!ptr->is_err) {
-    sandtrap_detector_ip_reputation_list_sourced_reputation_free(&ptr->val.ok);
+    sandtrap_detector_ip_reputation_records_free(&ptr->val.ok);
   } else {
     sandtrap_detector_ip_reputation_store_error_free(&ptr->val.err);
   }
@@ -1205,48 +1063,22 @@ bool sandtrap_detector_registry_get_metrics(detector_string_t *name, sandtrap_de
   }
 }
 
-bool sandtrap_detector_processes_get_process(uint64_t entity_id, sandtrap_detector_processes_process_info_t *ret, sandtrap_detector_processes_store_error_t *err) {
-  __attribute__((__aligned__(8)))
-  uint8_t ret_area[(64+8*sizeof(void*))];
+bool sandtrap_detector_processes_get_process(uint64_t entity_id, sandtrap_detector_processes_records_t *ret, sandtrap_detector_processes_store_error_t *err) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(4*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_sandtrap_detector_processes_get_process((int64_t) (entity_id), ptr);
-  sandtrap_detector_processes_result_process_info_store_error_t result;
+  sandtrap_detector_processes_result_records_store_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      detector_option_u64_t option;
-      switch ((int32_t) *((uint8_t*) (ptr + (48+8*sizeof(void*))))) {
-        case 0: {
-          option.is_some = false;
-          break;
-        }
-        case 1: {
-          option.is_some = true;
-          option.val = (uint64_t) (*((int64_t*) (ptr + (56+8*sizeof(void*)))));
-          break;
-        }
-      }
-
-      result.val.ok = (sandtrap_detector_types_process_info_t) {
-        (uint64_t) (uint64_t) (*((int64_t*) (ptr + 8))),
-        (uint64_t) (uint64_t) (*((int64_t*) (ptr + 16))),
-        (uint32_t) (uint32_t) (*((int32_t*) (ptr + 24))),
-        (uint32_t) (uint32_t) (*((int32_t*) (ptr + 28))),
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + 32))), (*((size_t*) (ptr + (32+1*sizeof(void*))))) },
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (32+2*sizeof(void*))))), (*((size_t*) (ptr + (32+3*sizeof(void*))))) },
-        (detector_list_string_t) (detector_list_string_t) { (detector_string_t*)(*((uint8_t **) (ptr + (32+4*sizeof(void*))))), (*((size_t*) (ptr + (32+5*sizeof(void*))))) },
-        (uint64_t) (uint64_t) (*((int64_t*) (ptr + (32+6*sizeof(void*))))),
-        (uint32_t) (uint32_t) (*((int32_t*) (ptr + (40+6*sizeof(void*))))),
-        (uint32_t) (uint32_t) (*((int32_t*) (ptr + (44+6*sizeof(void*))))),
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (48+6*sizeof(void*))))), (*((size_t*) (ptr + (48+7*sizeof(void*))))) },
-        (detector_option_u64_t) option,
-      };
+      result.val.ok = (sandtrap_detector_types_records_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
       break;
     }
     case 1: {
       result.is_err = true;
       sandtrap_detector_types_store_error_t variant;
-      variant.tag = (int32_t) *((uint8_t*) (ptr + 8));
+      variant.tag = (int32_t) *((uint8_t*) (ptr + sizeof(void*)));
       switch ((int32_t) variant.tag) {
         case 0: {
           break;
@@ -1258,7 +1090,7 @@ bool sandtrap_detector_processes_get_process(uint64_t entity_id, sandtrap_detect
           break;
         }
         case 3: {
-          variant.val.invalid_argument = (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) };
+          variant.val.invalid_argument = (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (2*sizeof(void*))))), (*((size_t*) (ptr + (3*sizeof(void*))))) };
           break;
         }
       }
@@ -1276,16 +1108,16 @@ bool sandtrap_detector_processes_get_process(uint64_t entity_id, sandtrap_detect
   }
 }
 
-bool sandtrap_detector_processes_get_child_processes(uint64_t entity_id, sandtrap_detector_processes_list_process_info_t *ret, sandtrap_detector_processes_store_error_t *err) {
+bool sandtrap_detector_processes_get_child_processes(uint64_t entity_id, sandtrap_detector_processes_records_t *ret, sandtrap_detector_processes_store_error_t *err) {
   __attribute__((__aligned__(sizeof(void*))))
   uint8_t ret_area[(4*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_sandtrap_detector_processes_get_child_processes((int64_t) (entity_id), ptr);
-  sandtrap_detector_processes_result_list_process_info_store_error_t result;
+  sandtrap_detector_processes_result_records_store_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      result.val.ok = (sandtrap_detector_processes_list_process_info_t) { (sandtrap_detector_processes_process_info_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
+      result.val.ok = (sandtrap_detector_types_records_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
       break;
     }
     case 1: {
@@ -1321,16 +1153,16 @@ bool sandtrap_detector_processes_get_child_processes(uint64_t entity_id, sandtra
   }
 }
 
-bool sandtrap_detector_processes_get_ancestry(uint64_t entity_id, uint32_t max_depth, sandtrap_detector_processes_list_process_info_t *ret, sandtrap_detector_processes_store_error_t *err) {
+bool sandtrap_detector_processes_get_ancestry(uint64_t entity_id, uint32_t max_depth, sandtrap_detector_processes_records_t *ret, sandtrap_detector_processes_store_error_t *err) {
   __attribute__((__aligned__(sizeof(void*))))
   uint8_t ret_area[(4*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_sandtrap_detector_processes_get_ancestry((int64_t) (entity_id), (int32_t) (max_depth), ptr);
-  sandtrap_detector_processes_result_list_process_info_store_error_t result;
+  sandtrap_detector_processes_result_records_store_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      result.val.ok = (sandtrap_detector_processes_list_process_info_t) { (sandtrap_detector_processes_process_info_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
+      result.val.ok = (sandtrap_detector_types_records_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
       break;
     }
     case 1: {
@@ -1366,48 +1198,22 @@ bool sandtrap_detector_processes_get_ancestry(uint64_t entity_id, uint32_t max_d
   }
 }
 
-bool sandtrap_detector_containers_get_container(detector_string_t *id, sandtrap_detector_containers_container_info_t *ret, sandtrap_detector_containers_store_error_t *err) {
-  __attribute__((__aligned__(8)))
-  uint8_t ret_area[(16+18*sizeof(void*))];
+bool sandtrap_detector_containers_get_container(detector_string_t *id, sandtrap_detector_containers_records_t *ret, sandtrap_detector_containers_store_error_t *err) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(4*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_sandtrap_detector_containers_get_container((uint8_t *) (*id).ptr, (*id).len, ptr);
-  sandtrap_detector_containers_result_container_info_store_error_t result;
+  sandtrap_detector_containers_result_records_store_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      sandtrap_detector_types_option_pod_info_t option;
-      switch ((int32_t) *((uint8_t*) (ptr + (16+10*sizeof(void*))))) {
-        case 0: {
-          option.is_some = false;
-          break;
-        }
-        case 1: {
-          option.is_some = true;
-          option.val = (sandtrap_detector_types_pod_info_t) {
-            (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (16+11*sizeof(void*))))), (*((size_t*) (ptr + (16+12*sizeof(void*))))) },
-            (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (16+13*sizeof(void*))))), (*((size_t*) (ptr + (16+14*sizeof(void*))))) },
-            (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (16+15*sizeof(void*))))), (*((size_t*) (ptr + (16+16*sizeof(void*))))) },
-            (bool) (int32_t) *((uint8_t*) (ptr + (16+17*sizeof(void*)))),
-          };
-          break;
-        }
-      }
-
-      result.val.ok = (sandtrap_detector_types_container_info_t) {
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+2*sizeof(void*))))), (*((size_t*) (ptr + (8+3*sizeof(void*))))) },
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+4*sizeof(void*))))), (*((size_t*) (ptr + (8+5*sizeof(void*))))) },
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+6*sizeof(void*))))), (*((size_t*) (ptr + (8+7*sizeof(void*))))) },
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+8*sizeof(void*))))), (*((size_t*) (ptr + (8+9*sizeof(void*))))) },
-        (uint64_t) (uint64_t) (*((int64_t*) (ptr + (8+10*sizeof(void*))))),
-        (sandtrap_detector_types_option_pod_info_t) option,
-      };
+      result.val.ok = (sandtrap_detector_types_records_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
       break;
     }
     case 1: {
       result.is_err = true;
       sandtrap_detector_types_store_error_t variant;
-      variant.tag = (int32_t) *((uint8_t*) (ptr + 8));
+      variant.tag = (int32_t) *((uint8_t*) (ptr + sizeof(void*)));
       switch ((int32_t) variant.tag) {
         case 0: {
           break;
@@ -1419,7 +1225,7 @@ bool sandtrap_detector_containers_get_container(detector_string_t *id, sandtrap_
           break;
         }
         case 3: {
-          variant.val.invalid_argument = (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) };
+          variant.val.invalid_argument = (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (2*sizeof(void*))))), (*((size_t*) (ptr + (3*sizeof(void*))))) };
           break;
         }
       }
@@ -1437,48 +1243,22 @@ bool sandtrap_detector_containers_get_container(detector_string_t *id, sandtrap_
   }
 }
 
-bool sandtrap_detector_containers_get_container_by_name(detector_string_t *name, sandtrap_detector_containers_container_info_t *ret, sandtrap_detector_containers_store_error_t *err) {
-  __attribute__((__aligned__(8)))
-  uint8_t ret_area[(16+18*sizeof(void*))];
+bool sandtrap_detector_containers_get_container_by_name(detector_string_t *name, sandtrap_detector_containers_records_t *ret, sandtrap_detector_containers_store_error_t *err) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(4*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_sandtrap_detector_containers_get_container_by_name((uint8_t *) (*name).ptr, (*name).len, ptr);
-  sandtrap_detector_containers_result_container_info_store_error_t result;
+  sandtrap_detector_containers_result_records_store_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      sandtrap_detector_types_option_pod_info_t option;
-      switch ((int32_t) *((uint8_t*) (ptr + (16+10*sizeof(void*))))) {
-        case 0: {
-          option.is_some = false;
-          break;
-        }
-        case 1: {
-          option.is_some = true;
-          option.val = (sandtrap_detector_types_pod_info_t) {
-            (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (16+11*sizeof(void*))))), (*((size_t*) (ptr + (16+12*sizeof(void*))))) },
-            (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (16+13*sizeof(void*))))), (*((size_t*) (ptr + (16+14*sizeof(void*))))) },
-            (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (16+15*sizeof(void*))))), (*((size_t*) (ptr + (16+16*sizeof(void*))))) },
-            (bool) (int32_t) *((uint8_t*) (ptr + (16+17*sizeof(void*)))),
-          };
-          break;
-        }
-      }
-
-      result.val.ok = (sandtrap_detector_types_container_info_t) {
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+2*sizeof(void*))))), (*((size_t*) (ptr + (8+3*sizeof(void*))))) },
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+4*sizeof(void*))))), (*((size_t*) (ptr + (8+5*sizeof(void*))))) },
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+6*sizeof(void*))))), (*((size_t*) (ptr + (8+7*sizeof(void*))))) },
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+8*sizeof(void*))))), (*((size_t*) (ptr + (8+9*sizeof(void*))))) },
-        (uint64_t) (uint64_t) (*((int64_t*) (ptr + (8+10*sizeof(void*))))),
-        (sandtrap_detector_types_option_pod_info_t) option,
-      };
+      result.val.ok = (sandtrap_detector_types_records_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
       break;
     }
     case 1: {
       result.is_err = true;
       sandtrap_detector_types_store_error_t variant;
-      variant.tag = (int32_t) *((uint8_t*) (ptr + 8));
+      variant.tag = (int32_t) *((uint8_t*) (ptr + sizeof(void*)));
       switch ((int32_t) variant.tag) {
         case 0: {
           break;
@@ -1490,7 +1270,7 @@ bool sandtrap_detector_containers_get_container_by_name(detector_string_t *name,
           break;
         }
         case 3: {
-          variant.val.invalid_argument = (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) };
+          variant.val.invalid_argument = (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (2*sizeof(void*))))), (*((size_t*) (ptr + (3*sizeof(void*))))) };
           break;
         }
       }
@@ -1508,7 +1288,7 @@ bool sandtrap_detector_containers_get_container_by_name(detector_string_t *name,
   }
 }
 
-bool sandtrap_detector_containers_list_containers(sandtrap_detector_containers_container_filter_t *maybe_filter, sandtrap_detector_containers_list_container_info_t *ret, sandtrap_detector_containers_store_error_t *err) {
+bool sandtrap_detector_containers_list_containers(sandtrap_detector_containers_container_filter_t *maybe_filter, sandtrap_detector_containers_records_t *ret, sandtrap_detector_containers_store_error_t *err) {
   __attribute__((__aligned__(sizeof(void*))))
   uint8_t ret_area[(4*sizeof(void*))];
   sandtrap_detector_containers_option_container_filter_t filter;
@@ -1590,11 +1370,11 @@ bool sandtrap_detector_containers_list_containers(sandtrap_detector_containers_c
   }
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_sandtrap_detector_containers_list_containers(option15, option16, option17, option18, option19, option20, option21, option22, option23, option24, ptr);
-  sandtrap_detector_containers_result_list_container_info_store_error_t result;
+  sandtrap_detector_containers_result_records_store_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      result.val.ok = (sandtrap_detector_containers_list_container_info_t) { (sandtrap_detector_containers_container_info_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
+      result.val.ok = (sandtrap_detector_types_records_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
       break;
     }
     case 1: {
@@ -1776,16 +1556,16 @@ bool sandtrap_detector_syscalls_get_syscall_id(detector_string_t *name, int32_t 
   }
 }
 
-bool sandtrap_detector_kernel_symbols_resolve_symbol_by_address(uint64_t address, sandtrap_detector_kernel_symbols_list_symbol_info_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err) {
+bool sandtrap_detector_kernel_symbols_resolve_symbol_by_address(uint64_t address, sandtrap_detector_kernel_symbols_records_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err) {
   __attribute__((__aligned__(sizeof(void*))))
   uint8_t ret_area[(4*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_sandtrap_detector_kernel_symbols_resolve_symbol_by_address((int64_t) (address), ptr);
-  sandtrap_detector_kernel_symbols_result_list_symbol_info_store_error_t result;
+  sandtrap_detector_kernel_symbols_result_records_store_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      result.val.ok = (sandtrap_detector_kernel_symbols_list_symbol_info_t) { (sandtrap_detector_kernel_symbols_symbol_info_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
+      result.val.ok = (sandtrap_detector_types_records_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
       break;
     }
     case 1: {
@@ -1866,16 +1646,16 @@ bool sandtrap_detector_kernel_symbols_get_symbol_address(detector_string_t *name
   }
 }
 
-bool sandtrap_detector_kernel_symbols_resolve_symbols_batch(detector_list_u64_t *addresses, sandtrap_detector_kernel_symbols_list_resolved_symbols_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err) {
+bool sandtrap_detector_kernel_symbols_resolve_symbols_batch(detector_list_u64_t *addresses, sandtrap_detector_kernel_symbols_records_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err) {
   __attribute__((__aligned__(sizeof(void*))))
   uint8_t ret_area[(4*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_sandtrap_detector_kernel_symbols_resolve_symbols_batch((uint8_t *) (*addresses).ptr, (*addresses).len, ptr);
-  sandtrap_detector_kernel_symbols_result_list_resolved_symbols_store_error_t result;
+  sandtrap_detector_kernel_symbols_result_records_store_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      result.val.ok = (sandtrap_detector_kernel_symbols_list_resolved_symbols_t) { (sandtrap_detector_kernel_symbols_resolved_symbols_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
+      result.val.ok = (sandtrap_detector_types_records_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
       break;
     }
     case 1: {
@@ -1911,20 +1691,16 @@ bool sandtrap_detector_kernel_symbols_resolve_symbols_batch(detector_list_u64_t 
   }
 }
 
-bool sandtrap_detector_dns_get_dns_response(detector_string_t *query, sandtrap_detector_dns_dns_response_t *ret, sandtrap_detector_dns_store_error_t *err) {
+bool sandtrap_detector_dns_get_dns_response(detector_string_t *query, sandtrap_detector_dns_records_t *ret, sandtrap_detector_dns_store_error_t *err) {
   __attribute__((__aligned__(sizeof(void*))))
-  uint8_t ret_area[(7*sizeof(void*))];
+  uint8_t ret_area[(4*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_sandtrap_detector_dns_get_dns_response((uint8_t *) (*query).ptr, (*query).len, ptr);
-  sandtrap_detector_dns_result_dns_response_store_error_t result;
+  sandtrap_detector_dns_result_records_store_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      result.val.ok = (sandtrap_detector_types_dns_response_t) {
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) },
-        (detector_list_string_t) (detector_list_string_t) { (detector_string_t*)(*((uint8_t **) (ptr + (3*sizeof(void*))))), (*((size_t*) (ptr + (4*sizeof(void*))))) },
-        (detector_list_string_t) (detector_list_string_t) { (detector_string_t*)(*((uint8_t **) (ptr + (5*sizeof(void*))))), (*((size_t*) (ptr + (6*sizeof(void*))))) },
-      };
+      result.val.ok = (sandtrap_detector_types_records_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
       break;
     }
     case 1: {
@@ -1960,28 +1736,22 @@ bool sandtrap_detector_dns_get_dns_response(detector_string_t *query, sandtrap_d
   }
 }
 
-bool sandtrap_detector_ip_reputation_method_reader_get(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip, sandtrap_detector_ip_reputation_reputation_t *ret, sandtrap_detector_ip_reputation_store_error_t *err) {
-  __attribute__((__aligned__(8)))
-  uint8_t ret_area[(24+4*sizeof(void*))];
+bool sandtrap_detector_ip_reputation_method_reader_get(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip, sandtrap_detector_ip_reputation_records_t *ret, sandtrap_detector_ip_reputation_store_error_t *err) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(4*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_sandtrap_detector_ip_reputation_method_reader_get((self).__handle, (uint8_t *) (*ip).ptr, (*ip).len, ptr);
-  sandtrap_detector_ip_reputation_result_reputation_store_error_t result;
+  sandtrap_detector_ip_reputation_result_records_store_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      result.val.ok = (sandtrap_detector_ip_reputation_reputation_t) {
-        (detector_string_t) (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + 8))), (*((size_t*) (ptr + (8+1*sizeof(void*))))) },
-        (sandtrap_detector_ip_reputation_reputation_status_t) (int32_t) *((uint8_t*) (ptr + (8+2*sizeof(void*)))),
-        (uint8_t) (uint8_t) ((int32_t) *((uint8_t*) (ptr + (9+2*sizeof(void*))))),
-        (detector_list_string_t) (detector_list_string_t) { (detector_string_t*)(*((uint8_t **) (ptr + (8+3*sizeof(void*))))), (*((size_t*) (ptr + (8+4*sizeof(void*))))) },
-        (uint64_t) (uint64_t) (*((int64_t*) (ptr + (16+4*sizeof(void*))))),
-      };
+      result.val.ok = (sandtrap_detector_types_records_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
       break;
     }
     case 1: {
       result.is_err = true;
       sandtrap_detector_types_store_error_t variant;
-      variant.tag = (int32_t) *((uint8_t*) (ptr + 8));
+      variant.tag = (int32_t) *((uint8_t*) (ptr + sizeof(void*)));
       switch ((int32_t) variant.tag) {
         case 0: {
           break;
@@ -1993,7 +1763,7 @@ bool sandtrap_detector_ip_reputation_method_reader_get(sandtrap_detector_ip_repu
           break;
         }
         case 3: {
-          variant.val.invalid_argument = (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (8+1*sizeof(void*))))), (*((size_t*) (ptr + (8+2*sizeof(void*))))) };
+          variant.val.invalid_argument = (detector_string_t) { (uint8_t*)(*((uint8_t **) (ptr + (2*sizeof(void*))))), (*((size_t*) (ptr + (3*sizeof(void*))))) };
           break;
         }
       }
@@ -2011,16 +1781,16 @@ bool sandtrap_detector_ip_reputation_method_reader_get(sandtrap_detector_ip_repu
   }
 }
 
-bool sandtrap_detector_ip_reputation_method_reader_get_all(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip, sandtrap_detector_ip_reputation_list_sourced_reputation_t *ret, sandtrap_detector_ip_reputation_store_error_t *err) {
+bool sandtrap_detector_ip_reputation_method_reader_get_all(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip, sandtrap_detector_ip_reputation_records_t *ret, sandtrap_detector_ip_reputation_store_error_t *err) {
   __attribute__((__aligned__(sizeof(void*))))
   uint8_t ret_area[(4*sizeof(void*))];
   uint8_t *ptr = (uint8_t *) &ret_area;
   __wasm_import_sandtrap_detector_ip_reputation_method_reader_get_all((self).__handle, (uint8_t *) (*ip).ptr, (*ip).len, ptr);
-  sandtrap_detector_ip_reputation_result_list_sourced_reputation_store_error_t result;
+  sandtrap_detector_ip_reputation_result_records_store_error_t result;
   switch ((int32_t) *((uint8_t*) (ptr + 0))) {
     case 0: {
       result.is_err = false;
-      result.val.ok = (sandtrap_detector_ip_reputation_list_sourced_reputation_t) { (sandtrap_detector_ip_reputation_sourced_reputation_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
+      result.val.ok = (sandtrap_detector_types_records_t) { (uint8_t*)(*((uint8_t **) (ptr + sizeof(void*)))), (*((size_t*) (ptr + (2*sizeof(void*))))) };
       break;
     }
     case 1: {
@@ -2390,7 +2160,7 @@ bool sandtrap_detector_ip_reputation_open(detector_string_t *name, sandtrap_dete
   }
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.2.0#describe")))
+__attribute__((__export_name__("sandtrap:detector/guest@0.3.0#describe")))
 uint8_t * __wasm_export_exports_sandtrap_detector_guest_describe(void) {
   exports_sandtrap_detector_guest_description_t ret;
   exports_sandtrap_detector_guest_describe(&ret);
@@ -2423,7 +2193,7 @@ uint8_t * __wasm_export_exports_sandtrap_detector_guest_describe(void) {
   return ptr;
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.2.0#init")))
+__attribute__((__export_name__("sandtrap:detector/guest@0.3.0#init")))
 uint8_t * __wasm_export_exports_sandtrap_detector_guest_init(uint8_t * arg, size_t arg0) {
   detector_list_tuple2_string_string_t arg1 = (detector_list_tuple2_string_string_t) { (detector_tuple2_string_string_t*)(arg), (arg0) };
   exports_sandtrap_detector_guest_result_void_string_t ret;
@@ -2443,7 +2213,7 @@ uint8_t * __wasm_export_exports_sandtrap_detector_guest_init(uint8_t * arg, size
   return ptr;
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.2.0#on-events")))
+__attribute__((__export_name__("sandtrap:detector/guest@0.3.0#on-events")))
 uint8_t * __wasm_export_exports_sandtrap_detector_guest_on_events(uint8_t * arg, size_t arg0) {
   detector_list_u8_t arg1 = (detector_list_u8_t) { (uint8_t*)(arg), (arg0) };
   exports_sandtrap_detector_guest_batch_output_t ret;
@@ -2456,7 +2226,7 @@ uint8_t * __wasm_export_exports_sandtrap_detector_guest_on_events(uint8_t * arg,
   return ptr;
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.2.0#close")))
+__attribute__((__export_name__("sandtrap:detector/guest@0.3.0#close")))
 void __wasm_export_exports_sandtrap_detector_guest_close(void) {
   exports_sandtrap_detector_guest_close();
 }

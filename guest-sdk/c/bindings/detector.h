@@ -76,51 +76,13 @@ typedef struct sandtrap_detector_types_field_t {
   sandtrap_detector_types_value_t   value;
 } sandtrap_detector_types_field_t;
 
-typedef struct {
-  bool is_some;
-  uint64_t val;
-} detector_option_u64_t;
-
-typedef struct sandtrap_detector_types_process_info_t {
-  uint64_t   entity_id;
-  uint64_t   parent_entity_id;
-  uint32_t   pid;
-  uint32_t   ppid;
-  // Binary name, e.g. `bash`.
-  detector_string_t   name;
-  // Full executable path, e.g. `/usr/bin/bash`.
-  detector_string_t   exe;
-  detector_list_string_t   argv;
-  uint64_t   start_time;
-  uint32_t   uid;
-  uint32_t   gid;
-  detector_string_t   container_id;
-  // Set once the process exited.
-  detector_option_u64_t   exit_time;
-} sandtrap_detector_types_process_info_t;
-
-typedef struct sandtrap_detector_types_pod_info_t {
-  detector_string_t   name;
-  detector_string_t   uid;
-  detector_string_t   namespace_;
-  bool   sandbox;
-} sandtrap_detector_types_pod_info_t;
-
-typedef struct {
-  bool is_some;
-  sandtrap_detector_types_pod_info_t val;
-} sandtrap_detector_types_option_pod_info_t;
-
-typedef struct sandtrap_detector_types_container_info_t {
-  detector_string_t   id;
-  detector_string_t   name;
-  detector_string_t   image;
-  detector_string_t   image_digest;
-  // `docker`, `containerd`, `crio` or `podman`.
-  detector_string_t   runtime;
-  uint64_t   start_time;
-  sandtrap_detector_types_option_pod_info_t   pod;
-} sandtrap_detector_types_container_info_t;
+// A store answer: a record list in the encoding of
+// `docs/wire-encoding.md`, read in place by the SDKs. Each function
+// says which record kind it holds.
+typedef struct sandtrap_detector_types_records_t {
+  uint8_t   *ptr;
+  size_t len;
+} sandtrap_detector_types_records_t;
 
 typedef struct {
   bool is_some;
@@ -156,32 +118,6 @@ typedef struct sandtrap_detector_types_system_info_t {
   detector_string_t   host_version;
   sandtrap_detector_types_list_namespace_id_t   init_namespaces;
 } sandtrap_detector_types_system_info_t;
-
-typedef struct sandtrap_detector_types_symbol_info_t {
-  detector_string_t   name;
-  uint64_t   address;
-  // `system` for the core kernel, else the owning module.
-  detector_string_t   module;
-} sandtrap_detector_types_symbol_info_t;
-
-typedef struct {
-  sandtrap_detector_types_symbol_info_t *ptr;
-  size_t len;
-} sandtrap_detector_types_list_symbol_info_t;
-
-typedef struct sandtrap_detector_types_resolved_symbols_t {
-  uint64_t   address;
-  sandtrap_detector_types_list_symbol_info_t   symbols;
-} sandtrap_detector_types_resolved_symbols_t;
-
-typedef struct sandtrap_detector_types_dns_response_t {
-  detector_string_t   query;
-  // Addresses the name resolved to (after following CNAMEs).
-  detector_list_string_t   ips;
-  // Names: the CNAME chain for a domain query, the names that
-  // resolved to the address for an IP query.
-  detector_list_string_t   domains;
-} sandtrap_detector_types_dns_response_t;
 
 typedef uint8_t sandtrap_detector_types_health_status_t;
 
@@ -246,32 +182,19 @@ typedef struct {
   } val;
 } sandtrap_detector_registry_result_store_metrics_store_error_t;
 
-typedef sandtrap_detector_types_process_info_t sandtrap_detector_processes_process_info_t;
+typedef sandtrap_detector_types_records_t sandtrap_detector_processes_records_t;
 
 typedef sandtrap_detector_types_store_error_t sandtrap_detector_processes_store_error_t;
 
 typedef struct {
   bool is_err;
   union {
-    sandtrap_detector_processes_process_info_t ok;
+    sandtrap_detector_processes_records_t ok;
     sandtrap_detector_processes_store_error_t err;
   } val;
-} sandtrap_detector_processes_result_process_info_store_error_t;
+} sandtrap_detector_processes_result_records_store_error_t;
 
-typedef struct {
-  sandtrap_detector_processes_process_info_t *ptr;
-  size_t len;
-} sandtrap_detector_processes_list_process_info_t;
-
-typedef struct {
-  bool is_err;
-  union {
-    sandtrap_detector_processes_list_process_info_t ok;
-    sandtrap_detector_processes_store_error_t err;
-  } val;
-} sandtrap_detector_processes_result_list_process_info_store_error_t;
-
-typedef sandtrap_detector_types_container_info_t sandtrap_detector_containers_container_info_t;
+typedef sandtrap_detector_types_records_t sandtrap_detector_containers_records_t;
 
 typedef sandtrap_detector_types_container_filter_t sandtrap_detector_containers_container_filter_t;
 
@@ -280,28 +203,15 @@ typedef sandtrap_detector_types_store_error_t sandtrap_detector_containers_store
 typedef struct {
   bool is_err;
   union {
-    sandtrap_detector_containers_container_info_t ok;
+    sandtrap_detector_containers_records_t ok;
     sandtrap_detector_containers_store_error_t err;
   } val;
-} sandtrap_detector_containers_result_container_info_store_error_t;
+} sandtrap_detector_containers_result_records_store_error_t;
 
 typedef struct {
   bool is_some;
   sandtrap_detector_containers_container_filter_t val;
 } sandtrap_detector_containers_option_container_filter_t;
-
-typedef struct {
-  sandtrap_detector_containers_container_info_t *ptr;
-  size_t len;
-} sandtrap_detector_containers_list_container_info_t;
-
-typedef struct {
-  bool is_err;
-  union {
-    sandtrap_detector_containers_list_container_info_t ok;
-    sandtrap_detector_containers_store_error_t err;
-  } val;
-} sandtrap_detector_containers_result_list_container_info_store_error_t;
 
 typedef sandtrap_detector_types_system_info_t sandtrap_detector_system_system_info_t;
 
@@ -333,24 +243,17 @@ typedef struct {
   } val;
 } sandtrap_detector_syscalls_result_s32_store_error_t;
 
-typedef sandtrap_detector_types_symbol_info_t sandtrap_detector_kernel_symbols_symbol_info_t;
-
-typedef sandtrap_detector_types_resolved_symbols_t sandtrap_detector_kernel_symbols_resolved_symbols_t;
+typedef sandtrap_detector_types_records_t sandtrap_detector_kernel_symbols_records_t;
 
 typedef sandtrap_detector_types_store_error_t sandtrap_detector_kernel_symbols_store_error_t;
 
 typedef struct {
-  sandtrap_detector_kernel_symbols_symbol_info_t *ptr;
-  size_t len;
-} sandtrap_detector_kernel_symbols_list_symbol_info_t;
-
-typedef struct {
   bool is_err;
   union {
-    sandtrap_detector_kernel_symbols_list_symbol_info_t ok;
+    sandtrap_detector_kernel_symbols_records_t ok;
     sandtrap_detector_kernel_symbols_store_error_t err;
   } val;
-} sandtrap_detector_kernel_symbols_result_list_symbol_info_store_error_t;
+} sandtrap_detector_kernel_symbols_result_records_store_error_t;
 
 typedef struct {
   bool is_err;
@@ -365,30 +268,19 @@ typedef struct {
   size_t len;
 } detector_list_u64_t;
 
-typedef struct {
-  sandtrap_detector_kernel_symbols_resolved_symbols_t *ptr;
-  size_t len;
-} sandtrap_detector_kernel_symbols_list_resolved_symbols_t;
-
-typedef struct {
-  bool is_err;
-  union {
-    sandtrap_detector_kernel_symbols_list_resolved_symbols_t ok;
-    sandtrap_detector_kernel_symbols_store_error_t err;
-  } val;
-} sandtrap_detector_kernel_symbols_result_list_resolved_symbols_store_error_t;
-
-typedef sandtrap_detector_types_dns_response_t sandtrap_detector_dns_dns_response_t;
+typedef sandtrap_detector_types_records_t sandtrap_detector_dns_records_t;
 
 typedef sandtrap_detector_types_store_error_t sandtrap_detector_dns_store_error_t;
 
 typedef struct {
   bool is_err;
   union {
-    sandtrap_detector_dns_dns_response_t ok;
+    sandtrap_detector_dns_records_t ok;
     sandtrap_detector_dns_store_error_t err;
   } val;
-} sandtrap_detector_dns_result_dns_response_store_error_t;
+} sandtrap_detector_dns_result_records_store_error_t;
+
+typedef sandtrap_detector_types_records_t sandtrap_detector_ip_reputation_records_t;
 
 typedef sandtrap_detector_types_store_error_t sandtrap_detector_ip_reputation_store_error_t;
 
@@ -409,7 +301,8 @@ typedef uint8_t sandtrap_detector_ip_reputation_conflict_policy_t;
 // Highest source priority wins.
 #define SANDTRAP_DETECTOR_IP_REPUTATION_CONFLICT_POLICY_PRIORITY 2
 
-// The entry for an address or a CIDR prefix (`203.0.113.0/24`).
+// The entry for an address or a CIDR prefix (`203.0.113.0/24`), as
+// written. Reads answer with reputation records, which add the source.
 typedef struct sandtrap_detector_ip_reputation_reputation_t {
   detector_string_t   ip;
   sandtrap_detector_ip_reputation_reputation_status_t   status;
@@ -418,11 +311,6 @@ typedef struct sandtrap_detector_ip_reputation_reputation_t {
   detector_list_string_t   tags;
   uint64_t   last_updated;
 } sandtrap_detector_ip_reputation_reputation_t;
-
-typedef struct sandtrap_detector_ip_reputation_sourced_reputation_t {
-  detector_string_t   source;
-  sandtrap_detector_ip_reputation_reputation_t   reputation;
-} sandtrap_detector_ip_reputation_sourced_reputation_t;
 
 typedef struct sandtrap_detector_ip_reputation_source_priority_t {
   detector_string_t   source;
@@ -448,23 +336,10 @@ typedef struct sandtrap_detector_ip_reputation_borrow_writer_t {
 typedef struct {
   bool is_err;
   union {
-    sandtrap_detector_ip_reputation_reputation_t ok;
+    sandtrap_detector_ip_reputation_records_t ok;
     sandtrap_detector_ip_reputation_store_error_t err;
   } val;
-} sandtrap_detector_ip_reputation_result_reputation_store_error_t;
-
-typedef struct {
-  sandtrap_detector_ip_reputation_sourced_reputation_t *ptr;
-  size_t len;
-} sandtrap_detector_ip_reputation_list_sourced_reputation_t;
-
-typedef struct {
-  bool is_err;
-  union {
-    sandtrap_detector_ip_reputation_list_sourced_reputation_t ok;
-    sandtrap_detector_ip_reputation_store_error_t err;
-  } val;
-} sandtrap_detector_ip_reputation_result_list_sourced_reputation_store_error_t;
+} sandtrap_detector_ip_reputation_result_records_store_error_t;
 
 typedef struct {
   bool is_err;
@@ -643,14 +518,14 @@ typedef struct {
   } val;
 } exports_sandtrap_detector_guest_result_void_string_t;
 
-// Imported Functions from `sandtrap:detector/host@0.2.0`
+// Imported Functions from `sandtrap:detector/host@0.3.0`
 // Tagged with the detector's id and rate-limited by the host.
 extern void sandtrap_detector_host_log(sandtrap_detector_host_log_level_t level, detector_string_t *message);
 // The host clock in nanoseconds since the Unix epoch; fixed under the
 // mock host.
 extern uint64_t sandtrap_detector_host_now(void);
 
-// Imported Functions from `sandtrap:detector/registry@0.2.0`
+// Imported Functions from `sandtrap:detector/registry@0.3.0`
 // Names of the stores: `process`, `container`, `system`, `syscall`,
 // `symbol`, `dns`, then writable stores.
 extern void sandtrap_detector_registry_list_stores(detector_list_string_t *ret);
@@ -659,51 +534,54 @@ extern bool sandtrap_detector_registry_get_metadata(detector_string_t *name, san
 extern bool sandtrap_detector_registry_get_health(detector_string_t *name, sandtrap_detector_registry_health_info_t *ret, sandtrap_detector_registry_store_error_t *err);
 extern bool sandtrap_detector_registry_get_metrics(detector_string_t *name, sandtrap_detector_registry_store_metrics_t *ret, sandtrap_detector_registry_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/processes@0.2.0`
-// The process with this entity id.
-extern bool sandtrap_detector_processes_get_process(uint64_t entity_id, sandtrap_detector_processes_process_info_t *ret, sandtrap_detector_processes_store_error_t *err);
-// Direct children, empty when there are none.
-extern bool sandtrap_detector_processes_get_child_processes(uint64_t entity_id, sandtrap_detector_processes_list_process_info_t *ret, sandtrap_detector_processes_store_error_t *err);
+// Imported Functions from `sandtrap:detector/processes@0.3.0`
+// The process with this entity id: one record.
+extern bool sandtrap_detector_processes_get_process(uint64_t entity_id, sandtrap_detector_processes_records_t *ret, sandtrap_detector_processes_store_error_t *err);
+// Direct children, none when there are none.
+extern bool sandtrap_detector_processes_get_child_processes(uint64_t entity_id, sandtrap_detector_processes_records_t *ret, sandtrap_detector_processes_store_error_t *err);
 // `[0]` is the process itself, `[1]` its parent, and so on, up to
-// `max-depth` entries. Stops at a missing parent or a loop; empty when
+// `max-depth` records. Stops at a missing parent or a loop; empty when
 // `max-depth` is 0 or the process is unknown.
-extern bool sandtrap_detector_processes_get_ancestry(uint64_t entity_id, uint32_t max_depth, sandtrap_detector_processes_list_process_info_t *ret, sandtrap_detector_processes_store_error_t *err);
+extern bool sandtrap_detector_processes_get_ancestry(uint64_t entity_id, uint32_t max_depth, sandtrap_detector_processes_records_t *ret, sandtrap_detector_processes_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/containers@0.2.0`
-// By full id or by a unique prefix of at least 12 characters.
-extern bool sandtrap_detector_containers_get_container(detector_string_t *id, sandtrap_detector_containers_container_info_t *ret, sandtrap_detector_containers_store_error_t *err);
-extern bool sandtrap_detector_containers_get_container_by_name(detector_string_t *name, sandtrap_detector_containers_container_info_t *ret, sandtrap_detector_containers_store_error_t *err);
+// Imported Functions from `sandtrap:detector/containers@0.3.0`
+// By full id or by a unique prefix of at least 12 characters: one
+// record.
+extern bool sandtrap_detector_containers_get_container(detector_string_t *id, sandtrap_detector_containers_records_t *ret, sandtrap_detector_containers_store_error_t *err);
+// One record.
+extern bool sandtrap_detector_containers_get_container_by_name(detector_string_t *name, sandtrap_detector_containers_records_t *ret, sandtrap_detector_containers_store_error_t *err);
 // Running containers matching every set field of the filter.
-extern bool sandtrap_detector_containers_list_containers(sandtrap_detector_containers_container_filter_t *maybe_filter, sandtrap_detector_containers_list_container_info_t *ret, sandtrap_detector_containers_store_error_t *err);
+extern bool sandtrap_detector_containers_list_containers(sandtrap_detector_containers_container_filter_t *maybe_filter, sandtrap_detector_containers_records_t *ret, sandtrap_detector_containers_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/system@0.2.0`
+// Imported Functions from `sandtrap:detector/system@0.3.0`
 extern bool sandtrap_detector_system_get_system_info(sandtrap_detector_system_system_info_t *ret, sandtrap_detector_system_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/syscalls@0.2.0`
+// Imported Functions from `sandtrap:detector/syscalls@0.3.0`
 extern bool sandtrap_detector_syscalls_get_syscall_name(int32_t id, detector_string_t *ret, sandtrap_detector_syscalls_store_error_t *err);
 extern bool sandtrap_detector_syscalls_get_syscall_id(detector_string_t *name, int32_t *ret, sandtrap_detector_syscalls_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/kernel-symbols@0.2.0`
+// Imported Functions from `sandtrap:detector/kernel-symbols@0.3.0`
 // The symbol(s) whose code contains `address` (all aliases at the same
 // start address). `not-found` below the first or past the last symbol.
-extern bool sandtrap_detector_kernel_symbols_resolve_symbol_by_address(uint64_t address, sandtrap_detector_kernel_symbols_list_symbol_info_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err);
+extern bool sandtrap_detector_kernel_symbols_resolve_symbol_by_address(uint64_t address, sandtrap_detector_kernel_symbols_records_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err);
 // Address of a named symbol; the first one when the name is repeated.
 extern bool sandtrap_detector_kernel_symbols_get_symbol_address(detector_string_t *name, uint64_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err);
-// Only addresses that resolved appear in the answer.
-extern bool sandtrap_detector_kernel_symbols_resolve_symbols_batch(detector_list_u64_t *addresses, sandtrap_detector_kernel_symbols_list_resolved_symbols_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err);
+// The aliases of each address that resolved, in the order asked;
+// addresses that did not resolve have no record.
+extern bool sandtrap_detector_kernel_symbols_resolve_symbols_batch(detector_list_u64_t *addresses, sandtrap_detector_kernel_symbols_records_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/dns@0.2.0`
+// Imported Functions from `sandtrap:detector/dns@0.3.0`
 // `query` is a domain name (answers: its addresses and CNAME chain) or
-// an IP address (answers: the names that resolved to it). Expired
-// answers are not returned.
-extern bool sandtrap_detector_dns_get_dns_response(detector_string_t *query, sandtrap_detector_dns_dns_response_t *ret, sandtrap_detector_dns_store_error_t *err);
+// an IP address (answers: the names that resolved to it): one DNS
+// response record. Expired answers are not returned.
+extern bool sandtrap_detector_dns_get_dns_response(detector_string_t *query, sandtrap_detector_dns_records_t *ret, sandtrap_detector_dns_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/ip-reputation@0.2.0`
-// The winning entry under the store's conflict policy. Ties are
-// broken by newest `last-updated`, then by source name.
-extern bool sandtrap_detector_ip_reputation_method_reader_get(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip, sandtrap_detector_ip_reputation_reputation_t *ret, sandtrap_detector_ip_reputation_store_error_t *err);
+// Imported Functions from `sandtrap:detector/ip-reputation@0.3.0`
+// The winning entry under the store's conflict policy, one record.
+// Ties are broken by newest `last-updated`, then by source name.
+extern bool sandtrap_detector_ip_reputation_method_reader_get(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip, sandtrap_detector_ip_reputation_records_t *ret, sandtrap_detector_ip_reputation_store_error_t *err);
 // Every source's entry for the matched key, in source order.
-extern bool sandtrap_detector_ip_reputation_method_reader_get_all(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip, sandtrap_detector_ip_reputation_list_sourced_reputation_t *ret, sandtrap_detector_ip_reputation_store_error_t *err);
+extern bool sandtrap_detector_ip_reputation_method_reader_get_all(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip, sandtrap_detector_ip_reputation_records_t *ret, sandtrap_detector_ip_reputation_store_error_t *err);
 extern bool sandtrap_detector_ip_reputation_method_reader_is_blacklisted(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip, bool *ret, sandtrap_detector_ip_reputation_store_error_t *err);
 extern void sandtrap_detector_ip_reputation_method_reader_list_sources(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_list_string_t *ret);
 extern bool sandtrap_detector_ip_reputation_method_writer_write(sandtrap_detector_ip_reputation_borrow_writer_t self, detector_string_t *source, sandtrap_detector_ip_reputation_reputation_t *entry, sandtrap_detector_ip_reputation_store_error_t *err);
@@ -723,7 +601,7 @@ extern bool sandtrap_detector_ip_reputation_register(detector_string_t *name, sa
 // `not-found` until some detector registered `name`.
 extern bool sandtrap_detector_ip_reputation_open(detector_string_t *name, sandtrap_detector_ip_reputation_own_reader_t *ret, sandtrap_detector_ip_reputation_store_error_t *err);
 
-// Exported Functions from `sandtrap:detector/guest@0.2.0`
+// Exported Functions from `sandtrap:detector/guest@0.3.0`
 void exports_sandtrap_detector_guest_describe(exports_sandtrap_detector_guest_description_t *ret);
 bool exports_sandtrap_detector_guest_init(detector_list_tuple2_string_string_t *config, detector_string_t *err);
 void exports_sandtrap_detector_guest_on_events(detector_list_u8_t *events, exports_sandtrap_detector_guest_batch_output_t *ret);
@@ -741,15 +619,7 @@ void sandtrap_detector_types_value_free(sandtrap_detector_types_value_t *ptr);
 
 void sandtrap_detector_types_field_free(sandtrap_detector_types_field_t *ptr);
 
-void detector_option_u64_free(detector_option_u64_t *ptr);
-
-void sandtrap_detector_types_process_info_free(sandtrap_detector_types_process_info_t *ptr);
-
-void sandtrap_detector_types_pod_info_free(sandtrap_detector_types_pod_info_t *ptr);
-
-void sandtrap_detector_types_option_pod_info_free(sandtrap_detector_types_option_pod_info_t *ptr);
-
-void sandtrap_detector_types_container_info_free(sandtrap_detector_types_container_info_t *ptr);
+void sandtrap_detector_types_records_free(sandtrap_detector_types_records_t *ptr);
 
 void detector_option_string_free(detector_option_string_t *ptr);
 
@@ -760,14 +630,6 @@ void sandtrap_detector_types_namespace_id_free(sandtrap_detector_types_namespace
 void sandtrap_detector_types_list_namespace_id_free(sandtrap_detector_types_list_namespace_id_t *ptr);
 
 void sandtrap_detector_types_system_info_free(sandtrap_detector_types_system_info_t *ptr);
-
-void sandtrap_detector_types_symbol_info_free(sandtrap_detector_types_symbol_info_t *ptr);
-
-void sandtrap_detector_types_list_symbol_info_free(sandtrap_detector_types_list_symbol_info_t *ptr);
-
-void sandtrap_detector_types_resolved_symbols_free(sandtrap_detector_types_resolved_symbols_t *ptr);
-
-void sandtrap_detector_types_dns_response_free(sandtrap_detector_types_dns_response_t *ptr);
 
 void sandtrap_detector_types_health_info_free(sandtrap_detector_types_health_info_t *ptr);
 
@@ -785,29 +647,21 @@ void sandtrap_detector_registry_result_health_info_store_error_free(sandtrap_det
 
 void sandtrap_detector_registry_result_store_metrics_store_error_free(sandtrap_detector_registry_result_store_metrics_store_error_t *ptr);
 
-void sandtrap_detector_processes_process_info_free(sandtrap_detector_processes_process_info_t *ptr);
+void sandtrap_detector_processes_records_free(sandtrap_detector_processes_records_t *ptr);
 
 void sandtrap_detector_processes_store_error_free(sandtrap_detector_processes_store_error_t *ptr);
 
-void sandtrap_detector_processes_result_process_info_store_error_free(sandtrap_detector_processes_result_process_info_store_error_t *ptr);
+void sandtrap_detector_processes_result_records_store_error_free(sandtrap_detector_processes_result_records_store_error_t *ptr);
 
-void sandtrap_detector_processes_list_process_info_free(sandtrap_detector_processes_list_process_info_t *ptr);
-
-void sandtrap_detector_processes_result_list_process_info_store_error_free(sandtrap_detector_processes_result_list_process_info_store_error_t *ptr);
-
-void sandtrap_detector_containers_container_info_free(sandtrap_detector_containers_container_info_t *ptr);
+void sandtrap_detector_containers_records_free(sandtrap_detector_containers_records_t *ptr);
 
 void sandtrap_detector_containers_container_filter_free(sandtrap_detector_containers_container_filter_t *ptr);
 
 void sandtrap_detector_containers_store_error_free(sandtrap_detector_containers_store_error_t *ptr);
 
-void sandtrap_detector_containers_result_container_info_store_error_free(sandtrap_detector_containers_result_container_info_store_error_t *ptr);
+void sandtrap_detector_containers_result_records_store_error_free(sandtrap_detector_containers_result_records_store_error_t *ptr);
 
 void sandtrap_detector_containers_option_container_filter_free(sandtrap_detector_containers_option_container_filter_t *ptr);
-
-void sandtrap_detector_containers_list_container_info_free(sandtrap_detector_containers_list_container_info_t *ptr);
-
-void sandtrap_detector_containers_result_list_container_info_store_error_free(sandtrap_detector_containers_result_list_container_info_store_error_t *ptr);
 
 void sandtrap_detector_system_system_info_free(sandtrap_detector_system_system_info_t *ptr);
 
@@ -821,35 +675,27 @@ void sandtrap_detector_syscalls_result_string_store_error_free(sandtrap_detector
 
 void sandtrap_detector_syscalls_result_s32_store_error_free(sandtrap_detector_syscalls_result_s32_store_error_t *ptr);
 
-void sandtrap_detector_kernel_symbols_symbol_info_free(sandtrap_detector_kernel_symbols_symbol_info_t *ptr);
-
-void sandtrap_detector_kernel_symbols_resolved_symbols_free(sandtrap_detector_kernel_symbols_resolved_symbols_t *ptr);
+void sandtrap_detector_kernel_symbols_records_free(sandtrap_detector_kernel_symbols_records_t *ptr);
 
 void sandtrap_detector_kernel_symbols_store_error_free(sandtrap_detector_kernel_symbols_store_error_t *ptr);
 
-void sandtrap_detector_kernel_symbols_list_symbol_info_free(sandtrap_detector_kernel_symbols_list_symbol_info_t *ptr);
-
-void sandtrap_detector_kernel_symbols_result_list_symbol_info_store_error_free(sandtrap_detector_kernel_symbols_result_list_symbol_info_store_error_t *ptr);
+void sandtrap_detector_kernel_symbols_result_records_store_error_free(sandtrap_detector_kernel_symbols_result_records_store_error_t *ptr);
 
 void sandtrap_detector_kernel_symbols_result_u64_store_error_free(sandtrap_detector_kernel_symbols_result_u64_store_error_t *ptr);
 
 void detector_list_u64_free(detector_list_u64_t *ptr);
 
-void sandtrap_detector_kernel_symbols_list_resolved_symbols_free(sandtrap_detector_kernel_symbols_list_resolved_symbols_t *ptr);
-
-void sandtrap_detector_kernel_symbols_result_list_resolved_symbols_store_error_free(sandtrap_detector_kernel_symbols_result_list_resolved_symbols_store_error_t *ptr);
-
-void sandtrap_detector_dns_dns_response_free(sandtrap_detector_dns_dns_response_t *ptr);
+void sandtrap_detector_dns_records_free(sandtrap_detector_dns_records_t *ptr);
 
 void sandtrap_detector_dns_store_error_free(sandtrap_detector_dns_store_error_t *ptr);
 
-void sandtrap_detector_dns_result_dns_response_store_error_free(sandtrap_detector_dns_result_dns_response_store_error_t *ptr);
+void sandtrap_detector_dns_result_records_store_error_free(sandtrap_detector_dns_result_records_store_error_t *ptr);
+
+void sandtrap_detector_ip_reputation_records_free(sandtrap_detector_ip_reputation_records_t *ptr);
 
 void sandtrap_detector_ip_reputation_store_error_free(sandtrap_detector_ip_reputation_store_error_t *ptr);
 
 void sandtrap_detector_ip_reputation_reputation_free(sandtrap_detector_ip_reputation_reputation_t *ptr);
-
-void sandtrap_detector_ip_reputation_sourced_reputation_free(sandtrap_detector_ip_reputation_sourced_reputation_t *ptr);
 
 void sandtrap_detector_ip_reputation_source_priority_free(sandtrap_detector_ip_reputation_source_priority_t *ptr);
 
@@ -865,11 +711,7 @@ extern void sandtrap_detector_ip_reputation_writer_drop_borrow(sandtrap_detector
 
 extern sandtrap_detector_ip_reputation_borrow_writer_t sandtrap_detector_ip_reputation_borrow_writer(sandtrap_detector_ip_reputation_own_writer_t handle);
 
-void sandtrap_detector_ip_reputation_result_reputation_store_error_free(sandtrap_detector_ip_reputation_result_reputation_store_error_t *ptr);
-
-void sandtrap_detector_ip_reputation_list_sourced_reputation_free(sandtrap_detector_ip_reputation_list_sourced_reputation_t *ptr);
-
-void sandtrap_detector_ip_reputation_result_list_sourced_reputation_store_error_free(sandtrap_detector_ip_reputation_result_list_sourced_reputation_store_error_t *ptr);
+void sandtrap_detector_ip_reputation_result_records_store_error_free(sandtrap_detector_ip_reputation_result_records_store_error_t *ptr);
 
 void sandtrap_detector_ip_reputation_result_bool_store_error_free(sandtrap_detector_ip_reputation_result_bool_store_error_t *ptr);
 

@@ -1,7 +1,7 @@
 /*
  * Native (x86_64, AddressSanitizer/UBSan) test of the C SDK: memory
- * ownership, the event decoder against the conformance vectors, and
- * malformed batches.
+ * ownership, the decoders of events and of store answers against the
+ * conformance vectors, and malformed batches and answers.
  *
  * The component's exports are called the way the generated export glue
  * calls them: arguments allocated through cabi_realloc, as the host does,
@@ -13,8 +13,12 @@
  * the helpers.
  *
  * The conformance part reads guest-sdk/wire/testdata/batch.bin and its
- * expected decoding batch.json (found from this file's own path) and
- * compares every field read through the public accessors.
+ * expected decoding batch.json, and the store answers processes.bin,
+ * containers.bin, dns.bin, symbols.bin and reputation.bin with
+ * answers.json (found from this file's own path), and compares every field
+ * read through the public accessors, directly and through the store calls.
+ * The stubbed host encodes answers with its own encoder, which must
+ * reproduce the vectors byte for byte from answers.json.
  *
  * Run by guest-sdk/c/test.sh.
  */
@@ -59,60 +63,7 @@ void sandtrap_detector_host_log(sandtrap_detector_host_log_level_t level, detect
 
 uint64_t sandtrap_detector_host_now(void) { return 1700000000000000000ull; }
 
-static st_process host_process(uint32_t pid, const char *name) {
-    st_process p;
-    memset(&p, 0, sizeof p);
-    p.pid = pid;
-    p.entity_id = pid * 1000u;
-    p.name = host_string(name);
-    p.exe = host_string("/usr/bin/x");
-    p.argv.ptr = host_array(1, sizeof(st_string));
-    p.argv.len = 1;
-    p.argv.ptr[0] = host_string(name);
-    return p;
-}
-
-bool sandtrap_detector_processes_get_ancestry(uint64_t entity_id, uint32_t max_depth,
-                                              st_process_list *ret,
-                                              sandtrap_detector_types_store_error_t *err) {
-    if (entity_id == 0) {
-        err->tag = SANDTRAP_DETECTOR_TYPES_STORE_ERROR_NOT_FOUND;
-        return false;
-    }
-    if (entity_id == 1) {
-        err->tag = SANDTRAP_DETECTOR_TYPES_STORE_ERROR_INVALID_ARGUMENT;
-        err->val.invalid_argument = host_string("depth too large");
-        return false;
-    }
-    size_t n = max_depth < 3 ? max_depth : 3;
-    ret->ptr = host_array(n, sizeof(st_process));
-    ret->len = n;
-    static const char *const names[] = {"self", "bash", "sshd"};
-    for (size_t i = 0; i < n; i++) ret->ptr[i] = host_process((uint32_t)(100 - i), names[i]);
-    return true;
-}
-
-static char last_container_query[64];
-
-bool sandtrap_detector_containers_get_container(detector_string_t *id, st_container *ret,
-                                                sandtrap_detector_types_store_error_t *err) {
-    snprintf(last_container_query, sizeof last_container_query, "%.*s", (int)id->len, (const char *)id->ptr);
-    if (id->len < 12) {
-        err->tag = SANDTRAP_DETECTOR_TYPES_STORE_ERROR_NOT_FOUND;
-        return false;
-    }
-    memset(ret, 0, sizeof *ret);
-    ret->id = host_string("abcdefabcdefabcdef");
-    ret->name = host_string("web");
-    ret->image = host_string("registry.example/web:1");
-    ret->runtime = host_string("docker");
-    ret->pod.is_some = true;
-    ret->pod.val.name = host_string("web-0");
-    ret->pod.val.namespace_ = host_string("default");
-    return true;
-}
-
-/* ------------------------------------ an encoder (docs/event-encoding.md) */
+/* ------------------------------------ an encoder (docs/wire-encoding.md) */
 
 /* A growable byte buffer. */
 typedef struct buf {
@@ -156,6 +107,17 @@ static void put_str(buf *o, size_t at, const void *p, size_t n) {
     put_u32(o->b + at + 4, (uint32_t)n);
 }
 
+/* Appends a table of `n` strs, then their strings, and points the str-list
+ * at `at` to the table; an empty list still records where it would start
+ * (the encoding's canonical order). */
+static void put_list(buf *o, size_t at, const char *const *items, size_t n) {
+    size_t table = o->len;
+    put_u32(o->b + at, (uint32_t)table);
+    put_u32(o->b + at + 4, (uint32_t)n);
+    buf_zeros(o, 8 * n);
+    for (size_t j = 0; j < n; j++) put_str(o, table + 8 * j, items[j], strlen(items[j]));
+}
+
 typedef struct targ {
     const char *name;
     uint8_t kind;
@@ -195,36 +157,299 @@ static void encode_event(buf *o, const tevent *ev) {
         case ST_VALUE_UINT: put_u64(o->b + entry + 16, a->u); break;
         case ST_VALUE_BOOL: put_u64(o->b + entry + 16, a->u != 0); break;
         case ST_VALUE_BYTES: put_str(o, entry + 16, a->str, a->n); break;
-        case ST_VALUE_STR_LIST: {
-            size_t table = o->len;
-            put_u32(o->b + entry + 16, (uint32_t)table);
-            put_u32(o->b + entry + 20, (uint32_t)a->n);
-            buf_zeros(o, 8 * a->n);
-            for (size_t j = 0; j < a->n; j++) put_str(o, table + 8 * j, a->list[j], strlen(a->list[j]));
-            break;
-        }
+        case ST_VALUE_STR_LIST: put_list(o, entry + 16, a->list, a->n); break;
         default: put_u64(o->b + entry + 16, a->u); break; /* unknown kinds, for malformed tests */
         }
     }
 }
 
-/* A batch of the events, in memory allocated as the host allocates the
- * argument of on-events (cabi_realloc). */
+/* Frames encoded items (events or records) as a batch or record list:
+ * count, table of starts, items. Frees the items. */
+static void frame(buf *all, buf *items, size_t n) {
+    buf_zeros(all, 4 + 4 * n);
+    put_u32(all->b, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        put_u32(all->b + 4 + 4 * i, (uint32_t)all->len);
+        buf_put(all, items[i].b, items[i].len);
+        free(items[i].b);
+        items[i] = (buf){0};
+    }
+}
+
+/* `n` bytes in memory allocated as the host allocates a list<u8> it passes
+ * in (cabi_realloc); an empty one gets the dangling alignment pointer. */
+static detector_list_u8_t host_bytes(const uint8_t *p, size_t n) {
+    detector_list_u8_t out = {cabi_realloc(NULL, 0, 1, n), n};
+    if (n) memcpy(out.ptr, p, n);
+    return out;
+}
+
+/* A batch of the events, as the argument of on-events. */
 static detector_list_u8_t host_batch(const tevent *evs, size_t n) {
     buf all = {0};
-    buf_zeros(&all, 4 + 4 * n);
-    put_u32(all.b, (uint32_t)n);
-    for (size_t i = 0; i < n; i++) {
-        buf one = {0};
-        encode_event(&one, &evs[i]);
-        put_u32(all.b + 4 + 4 * i, (uint32_t)all.len);
-        buf_put(&all, one.b, one.len);
-        free(one.b);
-    }
-    detector_list_u8_t out = {cabi_realloc(NULL, 0, 1, all.len), all.len};
-    memcpy(out.ptr, all.b, all.len);
+    buf *items = calloc(n ? n : 1, sizeof *items);
+    if (!items) abort();
+    for (size_t i = 0; i < n; i++) encode_event(&items[i], &evs[i]);
+    frame(&all, items, n);
+    free(items);
+    detector_list_u8_t out = host_bytes(all.b, all.len);
     free(all.b);
     return out;
+}
+
+/* Store records to encode, one struct per kind, in the layout's order. */
+typedef struct tproc {
+    uint64_t entity_id, parent_entity_id, start_time, exit_time;
+    uint32_t pid, ppid, uid, gid;
+    const char *name, *exe, *container_id;
+    const char *const *argv;
+    size_t argc;
+} tproc;
+
+typedef struct tcontainer {
+    uint64_t start_time;
+    const char *id, *name, *image, *image_digest, *runtime;
+    bool has_pod, sandbox;
+    const char *pod_name, *pod_uid, *pod_namespace;
+} tcontainer;
+
+typedef struct tdns {
+    const char *query;
+    const char *const *ips;
+    size_t nips;
+    const char *const *domains;
+    size_t ndomains;
+} tdns;
+
+typedef struct tsym {
+    uint64_t query, address;
+    const char *name, *module;
+} tsym;
+
+typedef struct trep {
+    uint64_t last_updated;
+    const char *ip, *source;
+    const char *const *tags;
+    size_t ntags;
+    uint8_t status, severity;
+} trep;
+
+#define PUT_S(o, at, s) put_str((o), (at), (s), strlen(s))
+
+static void encode_process(buf *o, const tproc *p) {
+    buf_zeros(o, 80);
+    put_u64(o->b + 0, p->entity_id);
+    put_u64(o->b + 8, p->parent_entity_id);
+    put_u64(o->b + 16, p->start_time);
+    put_u64(o->b + 24, p->exit_time);
+    put_u32(o->b + 32, p->pid);
+    put_u32(o->b + 36, p->ppid);
+    put_u32(o->b + 40, p->uid);
+    put_u32(o->b + 44, p->gid);
+    PUT_S(o, 48, p->name);
+    PUT_S(o, 56, p->exe);
+    PUT_S(o, 64, p->container_id);
+    put_list(o, 72, p->argv, p->argc);
+}
+
+static void encode_container(buf *o, const tcontainer *c) {
+    buf_zeros(o, 80);
+    put_u64(o->b + 0, c->start_time);
+    PUT_S(o, 8, c->id);
+    PUT_S(o, 16, c->name);
+    PUT_S(o, 24, c->image);
+    PUT_S(o, 32, c->image_digest);
+    PUT_S(o, 40, c->runtime);
+    if (c->has_pod) {
+        PUT_S(o, 48, c->pod_name);
+        PUT_S(o, 56, c->pod_uid);
+        PUT_S(o, 64, c->pod_namespace);
+        o->b[72] = (uint8_t)(1u | (c->sandbox ? 2u : 0u));
+    }
+}
+
+static void encode_dns(buf *o, const tdns *d) {
+    buf_zeros(o, 24);
+    PUT_S(o, 0, d->query);
+    put_list(o, 8, d->ips, d->nips);
+    put_list(o, 16, d->domains, d->ndomains);
+}
+
+static void encode_symbol(buf *o, const tsym *s) {
+    buf_zeros(o, 32);
+    put_u64(o->b + 0, s->query);
+    put_u64(o->b + 8, s->address);
+    PUT_S(o, 16, s->name);
+    PUT_S(o, 24, s->module);
+}
+
+static void encode_reputation(buf *o, const trep *r) {
+    buf_zeros(o, 40);
+    put_u64(o->b + 0, r->last_updated);
+    PUT_S(o, 8, r->ip);
+    PUT_S(o, 16, r->source);
+    put_list(o, 24, r->tags, r->ntags);
+    o->b[32] = r->status;
+    o->b[33] = r->severity;
+}
+
+/* ------------------------------------------------- the stores, simulated */
+
+/* An answer as the host lowers it: a record list in guest memory. */
+static sandtrap_detector_types_records_t host_answer(const uint8_t *p, size_t n) {
+    detector_list_u8_t b = host_bytes(p, n);
+    return (sandtrap_detector_types_records_t){b.ptr, b.len};
+}
+
+static sandtrap_detector_types_records_t ancestry_answer(size_t n) {
+    static const char *const names[] = {"self", "bash", "sshd"};
+    tproc procs[3];
+    for (size_t i = 0; i < n; i++) {
+        procs[i] = (tproc){.pid = (uint32_t)(100 - i), .entity_id = (100 - i) * 1000u, .name = names[i],
+                           .exe = "/usr/bin/x", .container_id = "", .argv = &names[i], .argc = 1};
+    }
+    buf all = {0};
+    buf items[3] = {{0}};
+    for (size_t i = 0; i < n; i++) encode_process(&items[i], &procs[i]);
+    frame(&all, items, n);
+    sandtrap_detector_types_records_t out = host_answer(all.b, all.len);
+    free(all.b);
+    return out;
+}
+
+bool sandtrap_detector_processes_get_ancestry(uint64_t entity_id, uint32_t max_depth,
+                                              sandtrap_detector_types_records_t *ret,
+                                              sandtrap_detector_types_store_error_t *err) {
+    if (entity_id == 0) {
+        err->tag = SANDTRAP_DETECTOR_TYPES_STORE_ERROR_NOT_FOUND;
+        return false;
+    }
+    if (entity_id == 1) {
+        err->tag = SANDTRAP_DETECTOR_TYPES_STORE_ERROR_INVALID_ARGUMENT;
+        err->val.invalid_argument = host_string("depth too large");
+        return false;
+    }
+    *ret = ancestry_answer(max_depth < 3 ? max_depth : 3);
+    return true;
+}
+
+static char last_container_query[64];
+
+bool sandtrap_detector_containers_get_container(detector_string_t *id,
+                                                sandtrap_detector_types_records_t *ret,
+                                                sandtrap_detector_types_store_error_t *err) {
+    snprintf(last_container_query, sizeof last_container_query, "%.*s", (int)id->len, (const char *)id->ptr);
+    if (id->len < 12) {
+        err->tag = SANDTRAP_DETECTOR_TYPES_STORE_ERROR_NOT_FOUND;
+        return false;
+    }
+    tcontainer c = {.id = "abcdefabcdefabcdef", .name = "web", .image = "registry.example/web:1",
+                    .image_digest = "", .runtime = "docker", .has_pod = true, .pod_name = "web-0",
+                    .pod_uid = "", .pod_namespace = "default"};
+    buf all = {0};
+    buf one = {0};
+    encode_container(&one, &c);
+    frame(&all, &one, 1);
+    *ret = host_answer(all.b, all.len);
+    free(all.b);
+    return true;
+}
+
+/* The other record answers come from `served`, set by the test before each
+ * call: the bytes of an answer, or an error (tag >= 0). */
+static struct {
+    const uint8_t *bytes;
+    size_t len;
+    int error;
+    unsigned calls;
+} served = {NULL, 0, -1, 0};
+
+static void serve(const uint8_t *bytes, size_t len) {
+    served.bytes = bytes;
+    served.len = len;
+    served.error = -1;
+}
+
+static void serve_error(int tag) { served.error = tag; }
+
+static bool answer(sandtrap_detector_types_records_t *ret, sandtrap_detector_types_store_error_t *err) {
+    served.calls++;
+    if (served.error >= 0) {
+        err->tag = (uint8_t)served.error;
+        if (served.error == SANDTRAP_DETECTOR_TYPES_STORE_ERROR_INVALID_ARGUMENT)
+            err->val.invalid_argument = host_string("bad address");
+        return false;
+    }
+    *ret = host_answer(served.bytes, served.len);
+    return true;
+}
+
+bool sandtrap_detector_processes_get_process(uint64_t entity_id, sandtrap_detector_types_records_t *ret,
+                                             sandtrap_detector_types_store_error_t *err) {
+    (void)entity_id;
+    return answer(ret, err);
+}
+
+bool sandtrap_detector_processes_get_child_processes(uint64_t entity_id,
+                                                     sandtrap_detector_types_records_t *ret,
+                                                     sandtrap_detector_types_store_error_t *err) {
+    (void)entity_id;
+    return answer(ret, err);
+}
+
+bool sandtrap_detector_containers_get_container_by_name(detector_string_t *name,
+                                                        sandtrap_detector_types_records_t *ret,
+                                                        sandtrap_detector_types_store_error_t *err) {
+    (void)name;
+    return answer(ret, err);
+}
+
+static bool last_filter_set;
+
+bool sandtrap_detector_containers_list_containers(sandtrap_detector_types_container_filter_t *filter,
+                                                  sandtrap_detector_types_records_t *ret,
+                                                  sandtrap_detector_types_store_error_t *err) {
+    last_filter_set = filter != NULL;
+    return answer(ret, err);
+}
+
+bool sandtrap_detector_dns_get_dns_response(detector_string_t *query, sandtrap_detector_types_records_t *ret,
+                                            sandtrap_detector_types_store_error_t *err) {
+    (void)query;
+    return answer(ret, err);
+}
+
+bool sandtrap_detector_kernel_symbols_resolve_symbol_by_address(uint64_t address,
+                                                                sandtrap_detector_types_records_t *ret,
+                                                                sandtrap_detector_types_store_error_t *err) {
+    (void)address;
+    return answer(ret, err);
+}
+
+static size_t last_batch_len;
+
+bool sandtrap_detector_kernel_symbols_resolve_symbols_batch(detector_list_u64_t *addresses,
+                                                            sandtrap_detector_types_records_t *ret,
+                                                            sandtrap_detector_types_store_error_t *err) {
+    last_batch_len = addresses->len;
+    return answer(ret, err);
+}
+
+bool sandtrap_detector_ip_reputation_method_reader_get(sandtrap_detector_ip_reputation_borrow_reader_t self,
+                                                       detector_string_t *ip,
+                                                       sandtrap_detector_types_records_t *ret,
+                                                       sandtrap_detector_types_store_error_t *err) {
+    (void)self;
+    (void)ip;
+    return answer(ret, err);
+}
+
+bool sandtrap_detector_ip_reputation_method_reader_get_all(
+    sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip,
+    sandtrap_detector_types_records_t *ret, sandtrap_detector_types_store_error_t *err) {
+    (void)self;
+    (void)ip;
+    return answer(ret, err);
 }
 
 /* ---------------------------------------------------------- the events */
@@ -370,7 +595,11 @@ static void test_on_events(void) {
     exports_sandtrap_detector_guest_batch_output_free(&out);
 }
 
-/* ------------------------------------------- a JSON reader for batch.json */
+/* ------------------------------- a JSON reader for batch.json, answers.json */
+
+/* Where a mismatch is: "event 3", "processes.bin[1]" … */
+static char conformance_at[64];
+
 
 /* Just enough JSON for the vectors: numbers are kept as their text, which is
  * how they are compared (64-bit values are strings there anyway). */
@@ -561,7 +790,7 @@ static const jv JNULL = {.t = 'n'};
 static const jv *jget(const jv *obj, const char *key) {
     for (size_t i = 0; obj->t == 'o' && i < obj->n; i++)
         if (strcmp(obj->keys[i], key) == 0) return &obj->items[i];
-    fprintf(stderr, "batch.json: no key \"%s\"\n", key);
+    fprintf(stderr, "%s: no key \"%s\" in the JSON\n", conformance_at, key);
     failures++;
     return &JNULL;
 }
@@ -593,12 +822,10 @@ static char *testdata_path(const char *name) {
     return st_format("%.*s/../../wire/testdata/%s", dir, slash ? self : ".", name);
 }
 
-static int conformance_event;
-
 static void expect_string(const char *what, st_string got, const jv *want) {
     if (want->t == 's' && got.len == want->slen && (got.len == 0 || memcmp(got.ptr, want->s, got.len) == 0))
         return;
-    fprintf(stderr, "event %d %s: got \"" ST_STR_FMT "\", want \"%s\"\n", conformance_event, what,
+    fprintf(stderr, "%s %s: got \"" ST_STR_FMT "\", want \"%s\"\n", conformance_at, what,
             ST_STR_ARG(got), want->s ? want->s : "(not a string)");
     failures++;
 }
@@ -607,7 +834,7 @@ static void expect_string(const char *what, st_string got, const jv *want) {
  * strings and 32-bit ones as numbers. */
 static void expect_text(const char *what, const char *got, const jv *want) {
     if ((want->t == 's' || want->t == 'd') && strcmp(got, want->s) == 0) return;
-    fprintf(stderr, "event %d %s: got %s, want %s\n", conformance_event, what, got, want->s ? want->s : "?");
+    fprintf(stderr, "%s %s: got %s, want %s\n", conformance_at, what, got, want->s ? want->s : "?");
     failures++;
 }
 
@@ -615,6 +842,23 @@ static void expect_u64(const char *what, uint64_t got, const jv *want) {
     char text[32];
     snprintf(text, sizeof text, "%" PRIu64, got);
     expect_text(what, text, want);
+}
+
+/* A string list, element by element, against a JSON array of strings. */
+static void expect_list(const char *what, const st_list *l, const jv *want) {
+    if (want->t != 'a' || st_list_len(l) != want->n) {
+        fprintf(stderr, "%s %s: %zu strings\n", conformance_at, what, st_list_len(l));
+        failures++;
+        return;
+    }
+    for (size_t i = 0; i < want->n; i++) {
+        st_string item = {NULL, 0};
+        CHECK(st_list_get(l, i, &item));
+        expect_string(what, item, &want->items[i]);
+        CHECK(st_list_contains(l, want->items[i].s));
+    }
+    st_string past;
+    CHECK(!st_list_get(l, want->n, &past));
 }
 
 static const char *const KIND_NAMES[] = {"str", "int", "uint", "bool", "bytes", "str-list"};
@@ -625,7 +869,7 @@ static void expect_arg(const char *what, const st_arg_view *a, const jv *want) {
     const jv *kind = jget(want, "kind");
     const jv *value = jget(want, "value");
     if (a->kind > ST_VALUE_STR_LIST || kind->t != 's' || strcmp(KIND_NAMES[a->kind], kind->s) != 0) {
-        fprintf(stderr, "event %d %s: kind %u, want %s\n", conformance_event, what, a->kind,
+        fprintf(stderr, "%s %s: kind %u, want %s\n", conformance_at, what, a->kind,
                 kind->s ? kind->s : "?");
         failures++;
         return;
@@ -640,7 +884,7 @@ static void expect_arg(const char *what, const st_arg_view *a, const jv *want) {
     case ST_VALUE_UINT: expect_u64(what, a->val.uint, value); break;
     case ST_VALUE_BOOL:
         if (value->t != 'b' || value->b != a->val.boolean) {
-            fprintf(stderr, "event %d %s: bool %d\n", conformance_event, what, a->val.boolean);
+            fprintf(stderr, "%s %s: bool %d\n", conformance_at, what, a->val.boolean);
             failures++;
         }
         break;
@@ -653,23 +897,7 @@ static void expect_arg(const char *what, const st_arg_view *a, const jv *want) {
         free(hex);
         break;
     }
-    case ST_VALUE_STR_LIST: {
-        const st_list *l = &a->val.str_list;
-        if (value->t != 'a' || st_list_len(l) != value->n) {
-            fprintf(stderr, "event %d %s: %zu strings\n", conformance_event, what, st_list_len(l));
-            failures++;
-            break;
-        }
-        for (size_t i = 0; i < value->n; i++) {
-            st_string item = {NULL, 0};
-            CHECK(st_list_get(l, i, &item));
-            expect_string(what, item, &value->items[i]);
-            CHECK(st_list_contains(l, value->items[i].s));
-        }
-        st_string past;
-        CHECK(!st_list_get(l, value->n, &past));
-        break;
-    }
+    case ST_VALUE_STR_LIST: expect_list(what, &a->val.str_list, value); break;
     }
 }
 
@@ -778,7 +1006,7 @@ static void test_conformance(void) {
     CHECK(want.t == 'a' && batch.count == want.n);
     size_t duplicates = 0;
     for (size_t i = 0; i < batch.count && want.t == 'a' && i < want.n; i++) {
-        conformance_event = (int)i;
+        snprintf(conformance_at, sizeof conformance_at, "event %zu", i);
         st_event ev = st_batch_event(&batch, i);
         check_event(&ev, &want.items[i]);
         const jv *args = jget(&want.items[i], "args");
@@ -904,44 +1132,30 @@ static uint8_t *exact_copy(const uint8_t *src, size_t len) {
 
 static bool read_all; /* the test detector reads every field and reports nothing */
 
-static void test_malformed(void) {
-    char *bin_path = testdata_path("batch.bin");
-    size_t len = 0;
-    uint8_t *bin = read_file(bin_path, &len);
-    free(bin_path);
-    if (!bin) return;
+/* Reads `bin` damaged every way the tests know, through `read`: every
+ * prefix (in an exactly sized copy, so that ASan sees a read one byte
+ * past it); every byte replaced by a few values (offsets and lengths that
+ * point past the end, counts that overflow, unknown kinds, broken UTF-8);
+ * random multi-byte damage (a fixed seed: failures reproduce). */
+static uint64_t damage(const uint8_t *bin, size_t len, uint64_t (*read)(const uint8_t *, size_t)) {
     uint64_t h = 0;
-
-    /* Every prefix, read directly and through the export. */
-    read_all = true;
     for (size_t n = 0; n <= len; n++) {
         uint8_t *p = exact_copy(bin, n);
-        h ^= read_batch(p, n);
+        h ^= read(p, n);
         free(p);
-        detector_list_u8_t host = {cabi_realloc(NULL, 0, 1, n), n};
-        if (n) memcpy(host.ptr, bin, n);
-        exports_sandtrap_detector_guest_batch_output_t out;
-        exports_sandtrap_detector_guest_on_events(&host, &out);
-        CHECK(out.detections.len == 0 && out.errors.len == 0);
-        exports_sandtrap_detector_guest_batch_output_free(&out);
     }
-    read_all = false;
-
-    /* Every byte replaced by a few values: offsets and lengths that point
-     * past the end, counts that overflow, unknown kinds, broken UTF-8. */
+    if (len == 0) return h;
     static const uint8_t values[] = {0x00, 0xff, 0x80, 0x7f, 0xc3};
     uint8_t *p = exact_copy(bin, len);
     for (size_t i = 0; i < len; i++) {
         for (size_t v = 0; v < sizeof values; v++) {
             p[i] = values[v];
-            h ^= read_batch(p, len);
+            h ^= read(p, len);
         }
         p[i] ^= 0x01;
-        h ^= read_batch(p, len);
+        h ^= read(p, len);
         p[i] = bin[i];
     }
-
-    /* Random multi-byte damage (a fixed seed: failures reproduce). */
     uint64_t rng = 0x9e3779b97f4a7c15ull;
     for (int round = 0; round < 3000; round++) {
         memcpy(p, bin, len);
@@ -951,9 +1165,30 @@ static void test_malformed(void) {
             rng ^= rng << 17;
             p[rng % len] = (uint8_t)(rng >> 32);
         }
-        h ^= read_batch(p, len);
+        h ^= read(p, len);
     }
     free(p);
+    return h;
+}
+
+static void test_malformed(void) {
+    char *bin_path = testdata_path("batch.bin");
+    size_t len = 0;
+    uint8_t *bin = read_file(bin_path, &len);
+    free(bin_path);
+    if (!bin) return;
+    uint64_t h = damage(bin, len, read_batch);
+
+    /* Every prefix through the export too. */
+    read_all = true;
+    for (size_t n = 0; n <= len; n++) {
+        detector_list_u8_t host = host_bytes(bin, n);
+        exports_sandtrap_detector_guest_batch_output_t out;
+        exports_sandtrap_detector_guest_on_events(&host, &out);
+        CHECK(out.detections.len == 0 && out.errors.len == 0);
+        exports_sandtrap_detector_guest_batch_output_free(&out);
+    }
+    read_all = false;
 
     /* Crafted: an offset and length whose sum wraps 32 bits (size_t on
      * wasm32), an argument count far beyond the event, a batch count far
@@ -1027,6 +1262,680 @@ static void test_malformed(void) {
     free(bin);
 }
 
+/* ------------------------------------------------------- store answers */
+
+static uint64_t ju64(const jv *v) { return (v->t == 's' || v->t == 'd') && v->s ? strtoull(v->s, NULL, 10) : 0; }
+
+static const char *jstr(const jv *v) { return v->t == 's' && v->s ? v->s : ""; }
+
+/* The strings of a JSON array, as the encoder takes them (free() the
+ * array, not the strings). */
+static const char **jstrs(const jv *v, size_t *n) {
+    *n = v->t == 'a' ? v->n : 0;
+    const char **out = calloc(*n ? *n : 1, sizeof *out);
+    if (!out) abort();
+    for (size_t i = 0; i < *n; i++) out[i] = jstr(&v->items[i]);
+    return out;
+}
+
+static void at(const char *file, size_t i) { snprintf(conformance_at, sizeof conformance_at, "%s[%zu]", file, i); }
+
+static void check_process(const st_process *p, const jv *w) {
+    expect_u64("entity_id", st_process_entity_id(p), jget(w, "entity_id"));
+    expect_u64("parent_entity_id", st_process_parent_entity_id(p), jget(w, "parent_entity_id"));
+    expect_u64("start_time", st_process_start_time(p), jget(w, "start_time"));
+    const jv *exit = jget(w, "exit_time");
+    uint64_t t = 0;
+    bool exited = st_process_exit_time(p, &t);
+    if (exit->t == 'n') {
+        if (exited) {
+            fprintf(stderr, "%s exit_time: got %" PRIu64 ", want null\n", conformance_at, t);
+            failures++;
+        }
+    } else {
+        CHECK(exited);
+        expect_u64("exit_time", t, exit);
+    }
+    expect_u64("pid", st_process_pid(p), jget(w, "pid"));
+    expect_u64("ppid", st_process_ppid(p), jget(w, "ppid"));
+    expect_u64("uid", st_process_uid(p), jget(w, "uid"));
+    expect_u64("gid", st_process_gid(p), jget(w, "gid"));
+    expect_string("name", st_process_name(p), jget(w, "name"));
+    expect_string("exe", st_process_exe(p), jget(w, "exe"));
+    expect_string("container_id", st_process_container_id(p), jget(w, "container_id"));
+    st_list argv = st_process_argv(p);
+    expect_list("argv", &argv, jget(w, "argv"));
+    const char *name = jstr(jget(w, "name"));
+    if (*name) CHECK(st_process_is(p, name));
+    CHECK(!st_process_is(p, "no-such-binary"));
+}
+
+static void check_container(const st_container *c, const jv *w) {
+    expect_u64("start_time", st_container_start_time(c), jget(w, "start_time"));
+    expect_string("id", st_container_id(c), jget(w, "id"));
+    expect_string("name", st_container_name(c), jget(w, "name"));
+    expect_string("image", st_container_image(c), jget(w, "image"));
+    expect_string("image_digest", st_container_image_digest(c), jget(w, "image_digest"));
+    expect_string("runtime", st_container_runtime(c), jget(w, "runtime"));
+    const jv *pod = jget(w, "pod");
+    st_pod view;
+    bool has_pod = st_container_pod(c, &view);
+    if (pod->t == 'n') {
+        if (has_pod) {
+            fprintf(stderr, "%s pod: got one, want null\n", conformance_at);
+            failures++;
+        }
+        return;
+    }
+    CHECK(has_pod);
+    if (!has_pod) return;
+    expect_string("pod.name", st_pod_name(&view), jget(pod, "name"));
+    expect_string("pod.uid", st_pod_uid(&view), jget(pod, "uid"));
+    expect_string("pod.namespace", st_pod_namespace(&view), jget(pod, "namespace"));
+    const jv *sandbox = jget(pod, "sandbox");
+    CHECK(sandbox->t == 'b' && sandbox->b == st_pod_is_sandbox(&view));
+}
+
+static void check_dns(const st_dns_response *r, const jv *w) {
+    expect_string("query", st_dns_response_query(r), jget(w, "query"));
+    st_list ips = st_dns_response_ips(r);
+    st_list domains = st_dns_response_domains(r);
+    expect_list("ips", &ips, jget(w, "ips"));
+    expect_list("domains", &domains, jget(w, "domains"));
+}
+
+static void check_symbol(const st_symbol *s, const jv *w) {
+    expect_u64("query", st_symbol_query(s), jget(w, "query"));
+    expect_u64("address", st_symbol_address(s), jget(w, "address"));
+    expect_string("name", st_symbol_name(s), jget(w, "name"));
+    expect_string("module", st_symbol_module(s), jget(w, "module"));
+}
+
+static const char *const STATUS_NAMES[] = {"unknown", "clean", "suspicious", "blacklisted"};
+
+static uint8_t status_code(const char *name) {
+    for (uint8_t i = 0; i < 4; i++)
+        if (strcmp(STATUS_NAMES[i], name) == 0) return i;
+    return 0xff;
+}
+
+static void check_reputation(const st_reputation_entry *r, const jv *w) {
+    expect_string("ip", st_reputation_entry_ip(r), jget(w, "ip"));
+    expect_string("source", st_reputation_entry_source(r), jget(w, "source"));
+    st_list tags = st_reputation_entry_tags(r);
+    expect_list("tags", &tags, jget(w, "tags"));
+    st_reputation_status status = st_reputation_entry_status(r);
+    expect_text("status", status < 4 ? STATUS_NAMES[status] : "?", jget(w, "status"));
+    expect_u64("severity", st_reputation_entry_severity(r), jget(w, "severity"));
+    expect_u64("last_updated", st_reputation_entry_last_updated(r), jget(w, "last_updated"));
+}
+
+/* One record of answers.json through the test's encoder. */
+static void encode_json(buf *o, const char *kind, const jv *w) {
+    if (strcmp(kind, "processes") == 0) {
+        tproc p = {.entity_id = ju64(jget(w, "entity_id")),
+                   .parent_entity_id = ju64(jget(w, "parent_entity_id")),
+                   .start_time = ju64(jget(w, "start_time")),
+                   .exit_time = ju64(jget(w, "exit_time")), /* null: 0, the encoding of "running" */
+                   .pid = (uint32_t)ju64(jget(w, "pid")),
+                   .ppid = (uint32_t)ju64(jget(w, "ppid")),
+                   .uid = (uint32_t)ju64(jget(w, "uid")),
+                   .gid = (uint32_t)ju64(jget(w, "gid")),
+                   .name = jstr(jget(w, "name")),
+                   .exe = jstr(jget(w, "exe")),
+                   .container_id = jstr(jget(w, "container_id"))};
+        const char **argv = jstrs(jget(w, "argv"), &p.argc);
+        p.argv = argv;
+        encode_process(o, &p);
+        free(argv);
+    } else if (strcmp(kind, "containers") == 0) {
+        const jv *pod = jget(w, "pod");
+        tcontainer c = {.start_time = ju64(jget(w, "start_time")),
+                        .id = jstr(jget(w, "id")),
+                        .name = jstr(jget(w, "name")),
+                        .image = jstr(jget(w, "image")),
+                        .image_digest = jstr(jget(w, "image_digest")),
+                        .runtime = jstr(jget(w, "runtime")),
+                        .has_pod = pod->t == 'o'};
+        if (c.has_pod) {
+            c.pod_name = jstr(jget(pod, "name"));
+            c.pod_uid = jstr(jget(pod, "uid"));
+            c.pod_namespace = jstr(jget(pod, "namespace"));
+            c.sandbox = jget(pod, "sandbox")->b;
+        }
+        encode_container(o, &c);
+    } else if (strcmp(kind, "dns") == 0) {
+        tdns d = {.query = jstr(jget(w, "query"))};
+        const char **ips = jstrs(jget(w, "ips"), &d.nips);
+        const char **domains = jstrs(jget(w, "domains"), &d.ndomains);
+        d.ips = ips;
+        d.domains = domains;
+        encode_dns(o, &d);
+        free(ips);
+        free(domains);
+    } else if (strcmp(kind, "symbols") == 0) {
+        tsym s = {.query = ju64(jget(w, "query")),
+                  .address = ju64(jget(w, "address")),
+                  .name = jstr(jget(w, "name")),
+                  .module = jstr(jget(w, "module"))};
+        encode_symbol(o, &s);
+    } else {
+        trep r = {.last_updated = ju64(jget(w, "last_updated")),
+                  .ip = jstr(jget(w, "ip")),
+                  .source = jstr(jget(w, "source")),
+                  .status = status_code(jstr(jget(w, "status"))),
+                  .severity = (uint8_t)ju64(jget(w, "severity"))};
+        const char **tags = jstrs(jget(w, "tags"), &r.ntags);
+        r.tags = tags;
+        encode_reputation(o, &r);
+        free(tags);
+    }
+}
+
+/* The host's side of the contract: an encoder that follows the canonical
+ * data order rebuilds the vector from its JSON, byte for byte. */
+static void check_encoder(const char *kind, const char *file, const uint8_t *bin, size_t len, const jv *records) {
+    size_t n = records->t == 'a' ? records->n : 0;
+    buf *items = calloc(n ? n : 1, sizeof *items);
+    if (!items) abort();
+    for (size_t i = 0; i < n; i++) encode_json(&items[i], kind, &records->items[i]);
+    buf all = {0};
+    frame(&all, items, n);
+    free(items);
+    size_t same = 0;
+    while (same < all.len && same < len && all.b[same] == bin[same]) same++;
+    if (all.len != len || same != len) {
+        fprintf(stderr, "%s: the encoder wrote %zu bytes, the vector has %zu; first difference at byte %zu\n", file,
+                all.len, len, same);
+        failures++;
+    }
+    free(all.b);
+}
+
+static void answers_processes(const uint8_t *bin, size_t len, const jv *records) {
+    st_process_list list = st_process_list_view(bin, len);
+    CHECK(list.len == records->n);
+    st_process p;
+    for (size_t i = 0; i < records->n && st_process_list_get(&list, i, &p); i++) {
+        at("processes.bin", i);
+        check_process(&p, &records->items[i]);
+        st_process_free(&p); /* a view from a list owns nothing: harmless */
+    }
+    CHECK(!st_process_list_get(&list, list.len, &p));
+
+    /* The same bytes as the host's answers. */
+    serve(bin, len);
+    st_process_list owned;
+    CHECK(st_get_children(7, &owned, NULL) && owned.len == records->n);
+    for (size_t i = 0; i < records->n && st_process_list_get(&owned, i, &p); i++) {
+        at("get_children", i);
+        check_process(&p, &records->items[i]);
+    }
+    st_process_list_free(&owned);
+    CHECK(owned.len == 0 && !st_process_list_get(&owned, 0, &p));
+    st_process one;
+    CHECK(st_get_process(7, &one, NULL));
+    at("get_process", 0);
+    check_process(&one, &records->items[0]);
+    st_process_free(&one);
+    CHECK(st_process_pid(&one) == 0 && st_process_name(&one).len == 0); /* freed: reads as empty */
+}
+
+static void answers_containers(const uint8_t *bin, size_t len, const jv *records) {
+    st_container_list list = st_container_list_view(bin, len);
+    CHECK(list.len == records->n);
+    st_container c;
+    for (size_t i = 0; i < records->n && st_container_list_get(&list, i, &c); i++) {
+        at("containers.bin", i);
+        check_container(&c, &records->items[i]);
+    }
+    serve(bin, len);
+    st_container_list owned;
+    CHECK(st_list_containers(NULL, NULL, NULL, &owned, NULL) && !last_filter_set && owned.len == records->n);
+    st_container_list_free(&owned);
+    CHECK(st_list_containers(NULL, "alpine", NULL, &owned, NULL) && last_filter_set);
+    for (size_t i = 0; i < records->n && st_container_list_get(&owned, i, &c); i++) {
+        at("list_containers", i);
+        check_container(&c, &records->items[i]);
+    }
+    st_container_list_free(&owned);
+    CHECK(st_get_container_by_name("web-7d4b9", &c, NULL));
+    at("get_container_by_name", 0);
+    check_container(&c, &records->items[0]);
+    st_container_free(&c);
+}
+
+static void answers_dns(const uint8_t *bin, size_t len, const jv *records) {
+    st_dns_response_list list = st_dns_response_list_view(bin, len);
+    CHECK(list.len == records->n);
+    st_dns_response r;
+    for (size_t i = 0; i < records->n && st_dns_response_list_get(&list, i, &r); i++) {
+        at("dns.bin", i);
+        check_dns(&r, &records->items[i]);
+    }
+    serve(bin, len);
+    CHECK(st_get_dns_response("www.example.com", &r, NULL));
+    at("get_dns_response", 0);
+    check_dns(&r, &records->items[0]);
+    st_dns_response_free(&r);
+}
+
+static void answers_symbols(const uint8_t *bin, size_t len, const jv *records) {
+    st_symbol_list list = st_symbol_list_view(bin, len);
+    CHECK(list.len == records->n);
+    st_symbol s;
+    for (size_t i = 0; i < records->n && st_symbol_list_get(&list, i, &s); i++) {
+        at("symbols.bin", i);
+        check_symbol(&s, &records->items[i]);
+    }
+    serve(bin, len);
+    st_symbol_list owned;
+    CHECK(st_resolve_symbol(0xffffffff81000010ull, &owned, NULL) && owned.len == records->n);
+    st_symbol_list_free(&owned);
+    const uint64_t addresses[] = {0xffffffff81000010ull, 0x10, 0xffffffffc0dead42ull};
+    CHECK(st_resolve_symbols(addresses, 3, &owned, NULL) && last_batch_len == 3);
+    for (size_t i = 0; i < records->n && st_symbol_list_get(&owned, i, &s); i++) {
+        at("resolve_symbols", i);
+        check_symbol(&s, &records->items[i]);
+    }
+    /* The unresolved address has no record: every record names its query. */
+    for (size_t i = 0; st_symbol_list_get(&owned, i, &s); i++) CHECK(st_symbol_query(&s) != 0x10);
+    st_symbol_list_free(&owned);
+}
+
+static unsigned readers_dropped;
+
+void sandtrap_detector_ip_reputation_reader_drop_own(sandtrap_detector_ip_reputation_own_reader_t handle) {
+    (void)handle;
+    readers_dropped++;
+}
+
+static void answers_reputation(const uint8_t *bin, size_t len, const jv *records) {
+    st_reputation_list list = st_reputation_list_view(bin, len);
+    CHECK(list.len == records->n);
+    st_reputation_entry r;
+    for (size_t i = 0; i < records->n && st_reputation_list_get(&list, i, &r); i++) {
+        at("reputation.bin", i);
+        check_reputation(&r, &records->items[i]);
+    }
+    st_reputation_reader reader = {7};
+    serve(bin, len);
+    CHECK(st_reputation_get(reader, "203.0.113.9", &r, NULL));
+    at("reputation_get", 0);
+    check_reputation(&r, &records->items[0]);
+    CHECK(st_reputation_entry_status(&r) == ST_REPUTATION_BLACKLISTED);
+    st_reputation_entry_free(&r);
+    st_reputation_list owned;
+    CHECK(st_reputation_get_all(reader, "203.0.113.9", &owned, NULL) && owned.len == records->n);
+    for (size_t i = 0; i < records->n && st_reputation_list_get(&owned, i, &r); i++) {
+        at("reputation_get_all", i);
+        check_reputation(&r, &records->items[i]);
+    }
+    st_reputation_list_free(&owned);
+    st_reputation_reader_close(reader);
+    CHECK(readers_dropped == 1);
+}
+
+static const struct answer_kind {
+    const char *name; /* the key in answers.json */
+    void (*check)(const uint8_t *bin, size_t len, const jv *records);
+} ANSWER_KINDS[] = {
+    {"processes", answers_processes}, {"containers", answers_containers}, {"dns", answers_dns},
+    {"symbols", answers_symbols},     {"reputation", answers_reputation},
+};
+
+static void test_answers(void) {
+    char *json_path = testdata_path("answers.json");
+    size_t json_len = 0;
+    uint8_t *json = read_file(json_path, &json_len);
+    free(json_path);
+    if (!json) return;
+    jp j = {(const char *)json, (const char *)json + json_len, false};
+    jv want;
+    jvalue(&j, &want);
+    CHECK(!j.bad && want.t == 'o');
+    for (size_t k = 0; k < sizeof ANSWER_KINDS / sizeof *ANSWER_KINDS; k++) {
+        const jv *kind = jget(&want, ANSWER_KINDS[k].name);
+        const char *file = jstr(jget(kind, "file"));
+        const jv *records = jget(kind, "records");
+        char *path = testdata_path(file);
+        size_t len = 0;
+        uint8_t *bin = *file ? read_file(path, &len) : NULL;
+        free(path);
+        CHECK(bin && records->t == 'a' && records->n > 0);
+        if (bin && records->t == 'a' && records->n > 0) {
+            /* An exactly sized copy: ASan sees a read one byte past it. */
+            uint8_t *copy = exact_copy(bin, len);
+            ANSWER_KINDS[k].check(copy, len, records);
+            check_encoder(ANSWER_KINDS[k].name, file, bin, len, records);
+            free(copy);
+        }
+        free(bin);
+    }
+    jfree(&want);
+    free(json);
+
+    /* Errors keep their mapping, and a failed call leaves an empty answer
+     * that reads and frees safely. */
+    st_store_error e;
+    st_process p;
+    st_process_list l;
+    serve_error(SANDTRAP_DETECTOR_TYPES_STORE_ERROR_NOT_FOUND);
+    CHECK(!st_get_process(3, &p, &e) && e.kind == ST_NOT_FOUND && strcmp(e.text, "not found") == 0);
+    CHECK(st_process_pid(&p) == 0 && st_process_name(&p).len == 0);
+    st_process_free(&p);
+    serve_error(SANDTRAP_DETECTOR_TYPES_STORE_ERROR_INVALID_ARGUMENT);
+    CHECK(!st_get_children(3, &l, &e) && e.kind == ST_INVALID_ARGUMENT &&
+          strcmp(e.text, "invalid argument: bad address") == 0);
+    CHECK(l.len == 0);
+    st_process_list_free(&l);
+    serve_error(SANDTRAP_DETECTOR_TYPES_STORE_ERROR_STORE_UNHEALTHY);
+    st_dns_response d;
+    CHECK(!st_get_dns_response("x", &d, NULL)); /* err may be NULL */
+    st_dns_response_free(&d);
+
+    /* An empty answer (the canonical ABI's dangling pointer) is an ordinary
+     * empty list, and as a single-record answer an empty record. */
+    serve(NULL, 0);
+    CHECK(st_get_children(3, &l, NULL) && l.len == 0 && !st_process_list_get(&l, 0, &p));
+    st_process_list_free(&l);
+    CHECK(st_get_process(3, &p, NULL) && st_process_entity_id(&p) == 0 && st_process_argv(&p).count == 0);
+    st_process_free(&p);
+    static const uint8_t no_records[] = {0, 0, 0, 0};
+    serve(no_records, sizeof no_records);
+    CHECK(st_get_process(3, &p, NULL) && st_process_pid(&p) == 0);
+    st_process_free(&p); /* owns the 4-byte answer: LeakSanitizer checks it is freed */
+}
+
+/* ---------------------------------------------- malformed store answers */
+
+static bool within_bytes(const uint8_t *p, size_t n, const uint8_t *b, size_t len) {
+    if (n == 0) return true;
+    uintptr_t x = (uintptr_t)p, base = (uintptr_t)b;
+    return x >= base && x - base <= len && n <= len - (x - base);
+}
+
+/* Every string of a record, and every item of its lists, stays inside the
+ * record. */
+static uint64_t touch_rec(uint64_t h, st_string s, const uint8_t *b, size_t len) {
+    CHECK(within_bytes(s.ptr, s.len, b, len));
+    return mix(h, s.ptr, s.len);
+}
+
+static uint64_t touch_list(uint64_t h, st_list l, const uint8_t *b, size_t len) {
+    CHECK(l.count == 0 || (l.base == b && l.table + 8 * (uint64_t)l.count <= len));
+    st_string item;
+    size_t n = 0;
+    for (; st_list_get(&l, n, &item); n++) h = touch_rec(h, item, b, len);
+    CHECK(n == st_list_len(&l));
+    return h;
+}
+
+static uint64_t read_process(const st_process *p) {
+    uint64_t t = 0, h = st_process_entity_id(p) ^ st_process_parent_entity_id(p) ^ st_process_start_time(p);
+    if (st_process_exit_time(p, &t)) CHECK(t != 0);
+    h ^= t ^ st_process_pid(p) ^ st_process_ppid(p) ^ st_process_uid(p) ^ st_process_gid(p);
+    h = touch_rec(h, st_process_name(p), p->bytes, p->len);
+    h = touch_rec(h, st_process_exe(p), p->bytes, p->len);
+    h = touch_rec(h, st_process_container_id(p), p->bytes, p->len);
+    h = touch_list(h, st_process_argv(p), p->bytes, p->len);
+    return h ^ st_process_is(p, "bash");
+}
+
+static uint64_t read_container(const st_container *c) {
+    uint64_t h = st_container_start_time(c);
+    h = touch_rec(h, st_container_id(c), c->bytes, c->len);
+    h = touch_rec(h, st_container_name(c), c->bytes, c->len);
+    h = touch_rec(h, st_container_image(c), c->bytes, c->len);
+    h = touch_rec(h, st_container_image_digest(c), c->bytes, c->len);
+    h = touch_rec(h, st_container_runtime(c), c->bytes, c->len);
+    st_pod pod;
+    if (st_container_pod(c, &pod)) {
+        h = touch_rec(h, st_pod_name(&pod), c->bytes, c->len);
+        h = touch_rec(h, st_pod_uid(&pod), c->bytes, c->len);
+        h = touch_rec(h, st_pod_namespace(&pod), c->bytes, c->len);
+        h ^= st_pod_is_sandbox(&pod);
+    }
+    return h;
+}
+
+static uint64_t read_dns(const st_dns_response *r) {
+    uint64_t h = touch_rec(0, st_dns_response_query(r), r->bytes, r->len);
+    h = touch_list(h, st_dns_response_ips(r), r->bytes, r->len);
+    return touch_list(h, st_dns_response_domains(r), r->bytes, r->len);
+}
+
+static uint64_t read_symbol(const st_symbol *s) {
+    uint64_t h = st_symbol_query(s) ^ st_symbol_address(s);
+    h = touch_rec(h, st_symbol_name(s), s->bytes, s->len);
+    return touch_rec(h, st_symbol_module(s), s->bytes, s->len);
+}
+
+static uint64_t read_reputation(const st_reputation_entry *r) {
+    uint64_t h = st_reputation_entry_last_updated(r) ^ st_reputation_entry_severity(r);
+    st_reputation_status status = st_reputation_entry_status(r);
+    CHECK(status <= ST_REPUTATION_BLACKLISTED);
+    h = touch_rec(h ^ status, st_reputation_entry_ip(r), r->bytes, r->len);
+    h = touch_rec(h, st_reputation_entry_source(r), r->bytes, r->len);
+    return touch_list(h, st_reputation_entry_tags(r), r->bytes, r->len);
+}
+
+/* Reads every record of a list and one past the end; each record must lie
+ * inside the list's bytes. */
+#define READ_LIST(fn, list_t, view_t, read_one)                                                  \
+    static uint64_t fn(const list_t *list) {                                                     \
+        CHECK(list->len <= (list->size >= 4 ? (list->size - 4) / 4 : 0));                        \
+        uint64_t h = 0;                                                                          \
+        view_t r;                                                                                \
+        for (size_t i = 0; i <= list->len; i++) {                                                \
+            if (!list_t##_get(list, i, &r)) {                                                    \
+                CHECK(i == list->len);                                                           \
+                continue;                                                                        \
+            }                                                                                    \
+            CHECK(r.answer == NULL && within_bytes(r.bytes, r.len, list->bytes, list->size));   \
+            h ^= read_one(&r);                                                                   \
+        }                                                                                        \
+        return h;                                                                                \
+    }
+
+READ_LIST(read_process_list, st_process_list, st_process, read_process)
+READ_LIST(read_container_list, st_container_list, st_container, read_container)
+READ_LIST(read_dns_list, st_dns_response_list, st_dns_response, read_dns)
+READ_LIST(read_symbol_list, st_symbol_list, st_symbol, read_symbol)
+READ_LIST(read_reputation_list, st_reputation_list, st_reputation_entry, read_reputation)
+
+/* Each reader takes the bytes as a list view, then as the host's answer to
+ * the kind's store calls (a list the caller frees, a single record that
+ * owns the answer). */
+static uint64_t read_processes(const uint8_t *b, size_t len) {
+    st_process_list list = st_process_list_view(b, len);
+    uint64_t h = read_process_list(&list);
+    serve(b, len);
+    if (st_get_children(1, &list, NULL)) {
+        h ^= read_process_list(&list);
+        st_process_list_free(&list);
+    }
+    st_process p;
+    if (st_get_process(1, &p, NULL)) {
+        h ^= read_process(&p);
+        st_process_free(&p);
+    }
+    return h;
+}
+
+static uint64_t read_containers(const uint8_t *b, size_t len) {
+    st_container_list list = st_container_list_view(b, len);
+    uint64_t h = read_container_list(&list);
+    serve(b, len);
+    if (st_list_containers(NULL, NULL, NULL, &list, NULL)) {
+        h ^= read_container_list(&list);
+        st_container_list_free(&list);
+    }
+    st_container c;
+    if (st_get_container_by_name("x", &c, NULL)) {
+        h ^= read_container(&c);
+        st_container_free(&c);
+    }
+    return h;
+}
+
+static uint64_t read_dns_answer(const uint8_t *b, size_t len) {
+    st_dns_response_list list = st_dns_response_list_view(b, len);
+    uint64_t h = read_dns_list(&list);
+    serve(b, len);
+    st_dns_response r;
+    if (st_get_dns_response("x", &r, NULL)) {
+        h ^= read_dns(&r);
+        st_dns_response_free(&r);
+    }
+    return h;
+}
+
+static uint64_t read_symbols(const uint8_t *b, size_t len) {
+    st_symbol_list list = st_symbol_list_view(b, len);
+    uint64_t h = read_symbol_list(&list);
+    serve(b, len);
+    if (st_resolve_symbol(1, &list, NULL)) {
+        h ^= read_symbol_list(&list);
+        st_symbol_list_free(&list);
+    }
+    return h;
+}
+
+static uint64_t read_reputations(const uint8_t *b, size_t len) {
+    st_reputation_list list = st_reputation_list_view(b, len);
+    uint64_t h = read_reputation_list(&list);
+    serve(b, len);
+    st_reputation_reader reader = {7};
+    if (st_reputation_get_all(reader, "x", &list, NULL)) {
+        h ^= read_reputation_list(&list);
+        st_reputation_list_free(&list);
+    }
+    st_reputation_entry r;
+    if (st_reputation_get(reader, "x", &r, NULL)) {
+        h ^= read_reputation(&r);
+        st_reputation_entry_free(&r);
+    }
+    return h;
+}
+
+static uint8_t *load(const char *name, size_t *len) {
+    char *path = testdata_path(name);
+    uint8_t *bin = read_file(path, len);
+    free(path);
+    return bin;
+}
+
+/* The start of record i of a well-formed list. */
+static uint8_t *record_at(uint8_t *list, size_t i) {
+    uint32_t start = 0;
+    for (int k = 3; k >= 0; k--) start = (start << 8) | list[4 + 4 * i + (size_t)k];
+    return list + start;
+}
+
+static void test_malformed_answers(void) {
+    static const struct {
+        const char *file;
+        uint64_t (*read)(const uint8_t *, size_t);
+    } vectors[] = {
+        {"processes.bin", read_processes}, {"containers.bin", read_containers}, {"dns.bin", read_dns_answer},
+        {"symbols.bin", read_symbols},     {"reputation.bin", read_reputations},
+    };
+    uint64_t h = 0;
+    for (size_t v = 0; v < sizeof vectors / sizeof *vectors; v++) {
+        size_t len = 0;
+        uint8_t *bin = load(vectors[v].file, &len);
+        if (bin) h ^= damage(bin, len, vectors[v].read);
+        free(bin);
+    }
+
+    /* Crafted damage, each with the reading it must give. */
+    size_t len = 0;
+    uint8_t *bin = load("processes.bin", &len);
+    if (bin && len > 200) {
+        uint8_t *q = exact_copy(bin, len);
+        uint8_t *r0 = record_at(q, 0);
+        put_u32(r0 + 48, 0xffffffffu); /* name: offset + length wraps 32 bits */
+        put_u32(r0 + 52, 2);
+        put_u32(r0 + 76, 0xffffffffu); /* argv: a count far beyond the record */
+        st_process_list list = st_process_list_view(q, len);
+        st_process p;
+        CHECK(st_process_list_get(&list, 0, &p));
+        st_string s = st_process_name(&p);
+        CHECK(s.len == 0);
+        s = st_process_exe(&p);
+        CHECK(st_str_eq(&s, "/usr/bin/bash")); /* its neighbours still read */
+        CHECK(st_process_argv(&p).count == 0 && st_process_pid(&p) == 4242);
+        CHECK(st_process_is(&p, "bash")); /* by the exe's basename */
+        put_u32(q, 0xffffffffu); /* the count is cut to the table that fits */
+        list = st_process_list_view(q, len);
+        CHECK(list.len == (len - 4) / 4);
+        h ^= read_processes(q, len);
+        put_u32(q, 3);
+        put_u32(q + 8, 5); /* record 1 "starts" before record 0: record 0 reads as empty */
+        list = st_process_list_view(q, len);
+        CHECK(st_process_list_get(&list, 0, &p) && p.len == 0 && st_process_entity_id(&p) == 0);
+        h ^= read_processes(q, len);
+        free(q);
+
+        /* A record cut inside its fixed part: what fits reads, the rest is absent. */
+        uint8_t cut[8 + 40];
+        put_u32(cut, 1);
+        put_u32(cut + 4, 8);
+        memcpy(cut + 8, record_at(bin, 0), 40);
+        list = st_process_list_view(cut, sizeof cut);
+        CHECK(st_process_list_get(&list, 0, &p));
+        CHECK(st_process_pid(&p) == 4242 && st_process_entity_id(&p) == 9223372036854775809ull);
+        CHECK(st_process_gid(&p) == 0 && st_process_name(&p).len == 0 && st_process_argv(&p).count == 0);
+    }
+    free(bin);
+
+    bin = load("containers.bin", &len);
+    if (bin && len > 100) {
+        uint8_t *q = exact_copy(bin, len);
+        st_container_list list = st_container_list_view(q, len);
+        st_container c;
+        st_pod pod;
+        CHECK(st_container_list_get(&list, 0, &c) && st_container_pod(&c, &pod) && st_pod_is_sandbox(&pod));
+        record_at(q, 0)[72] = 2; /* "sandbox" without "has a pod": no pod */
+        CHECK(!st_container_pod(&c, &pod));
+        record_at(q, 0)[72] = 1;
+        CHECK(st_container_pod(&c, &pod) && !st_pod_is_sandbox(&pod));
+        free(q);
+    }
+    free(bin);
+
+    bin = load("symbols.bin", &len);
+    if (bin && len > 60) {
+        uint8_t *q = exact_copy(bin, len);
+        st_symbol_list list = st_symbol_list_view(q, len);
+        st_symbol s;
+        CHECK(st_symbol_list_get(&list, 0, &s));
+        st_string name = st_symbol_name(&s);
+        CHECK(name.len > 0);
+        if (name.len > 0) ((uint8_t *)(uintptr_t)name.ptr)[0] = 0xff; /* not UTF-8: reads as "" */
+        name = st_symbol_name(&s);
+        st_string module = st_symbol_module(&s);
+        CHECK(name.len == 0 && st_str_eq(&module, "system"));
+        free(q);
+    }
+    free(bin);
+
+    bin = load("reputation.bin", &len);
+    if (bin && len > 60) {
+        uint8_t *q = exact_copy(bin, len);
+        record_at(q, 0)[32] = 7; /* an unknown status */
+        st_reputation_list list = st_reputation_list_view(q, len);
+        st_reputation_entry r;
+        CHECK(st_reputation_list_get(&list, 0, &r));
+        CHECK(st_reputation_entry_status(&r) == ST_REPUTATION_UNKNOWN && st_reputation_entry_severity(&r) == 9);
+        free(q);
+    }
+    free(bin);
+
+    CHECK(h != 1);
+}
+
 static void test_helpers(void) {
     /* Host strings are NUL-terminated in place. */
     st_string s = host_string("kcore");
@@ -1073,7 +1982,7 @@ static void test_helpers(void) {
     CHECK(l.len == 0 && l.ptr == NULL);
 
     CHECK(st_now() == 1700000000000000000ull);
-    CHECK(strcmp(ST_CONTRACT_VERSION, "0.2.0") == 0);
+    CHECK(strcmp(ST_CONTRACT_VERSION, "0.3.0") == 0);
 }
 
 int main(void) {
@@ -1082,13 +1991,15 @@ int main(void) {
     test_on_events();
     test_conformance();
     test_malformed();
+    test_answers();
+    test_malformed_answers();
     test_helpers();
     exports_sandtrap_detector_guest_close();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;
     }
-    printf("c sdk native test: ok (conformance vectors, malformed batches, ownership)\n");
+    printf("c sdk native test: ok (conformance vectors, malformed batches and answers, ownership)\n");
     return 0;
 }
 
@@ -1147,8 +2058,12 @@ bool detector_on_event(const st_event *ev, st_detections *out, st_error *err) {
     st_store_error e;
     st_strlist ancestry = {0};
     if (st_get_ancestry(st_event_entity_id(ev), (uint32_t)depth, &chain, &e)) {
-        for (size_t i = 1; i < chain.len; i++)
-            st_strlist_pushf(&ancestry, "%s(%u)", st_cstr(&chain.ptr[i].name), chain.ptr[i].pid);
+        st_process p;
+        for (size_t i = 1; st_process_list_get(&chain, i, &p); i++) {
+            st_string name = st_process_name(&p);
+            st_strlist_pushf(&ancestry, ST_STR_FMT "(%u)", ST_STR_ARG(name), st_process_pid(&p));
+        }
+        CHECK(chain.len <= 3);
         st_process_list_free(&chain);
     } else if (e.kind != ST_NOT_FOUND) {
         st_strlist_free(&ancestry);
@@ -1161,7 +2076,12 @@ bool detector_on_event(const st_event *ev, st_detections *out, st_error *err) {
         st_container c;
         char *id = st_str_dup(&container_id);
         if (st_get_container(id, &c, NULL)) {
-            st_field_string(d, "container", &c.name);
+            st_string name = st_container_name(&c);
+            st_field_string(d, "container", &name);
+            st_pod pod;
+            CHECK(st_container_pod(&c, &pod) && !st_pod_is_sandbox(&pod));
+            st_string ns = st_pod_namespace(&pod);
+            CHECK(st_str_eq(&ns, "default"));
             st_container_free(&c);
         }
         free(id);

@@ -141,6 +141,23 @@ func liftStrings(a uint32) []string {
 	return out
 }
 
+// bytesInPlace is the list<u8> (ptr, n) as a slice of the buffer the
+// host filled through cabi_realloc, not a copy: event batches and store
+// answers are read in place (wire.go, records.go). The slice is a Go
+// pointer into that allocation, so the collector keeps it alive (and, on
+// wasm, in place) for as long as an event or a view refers to it, and the
+// arena may forget it. A zero-length list has no buffer: its address is
+// never dereferenced.
+func bytesInPlace(ptr, n uint32) []byte {
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(mem(ptr)), n)
+}
+
+// liftBytesInPlace is bytesInPlace for the list pair at a.
+func liftBytesInPlace(a uint32) []byte { return bytesInPlace(ld32(a), ld32(a+4)) }
+
 // liftList reads the list pair at a, elements of size bytes each.
 func liftList[T any](a, size uint32, lift func(uint32) T) []T {
 	base, n := ld32(a), ld32(a+4)

@@ -8,12 +8,15 @@
 // bindings are needed.
 //
 // Events arrive in batches, one flat buffer per call
-// (docs/event-encoding.md); an [Event] reads its fields from that buffer
-// when its accessors are called.
+// (docs/wire-encoding.md); an [Event] reads its fields from that buffer
+// when its accessors are called. Store answers made of records arrive the
+// same way: [GetProcess] and the like return views ([ProcessInfo],
+// [Records]) that decode a field when its method is called.
 //
 // The glue and the store functions build for GOOS=wasip1 only; the event
-// decoder, the Detector loop, Config and the builders are plain Go and
-// build natively too, which is how the SDK's own tests run (test.sh).
+// and answer decoders, the Detector loop, Config and the builders are
+// plain Go and build natively too, which is how the SDK's own tests run
+// (test.sh).
 //
 //	package main
 //
@@ -39,4 +42,4 @@
 package sandtrap
 
 // ContractVersion is the version of the WIT contract this SDK speaks.
-const ContractVersion = "0.2.0"
+const ContractVersion = "0.3.0"

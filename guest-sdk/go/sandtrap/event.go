@@ -26,7 +26,7 @@ type Event struct {
 	Process ProcessContext
 }
 
-// NewEvent is a view of one encoded event (docs/event-encoding.md), for
+// NewEvent is a view of one encoded event (docs/wire-encoding.md), for
 // native unit tests of detector logic; the SDK makes the events it passes
 // to OnEvent itself.
 func NewEvent(encoded []byte) *Event {

@@ -7,9 +7,7 @@
 
 package sandtrap
 
-import "unsafe"
-
-//go:wasmexport sandtrap:detector/guest@0.2.0#describe
+//go:wasmexport sandtrap:detector/guest@0.3.0#describe
 func exportDescribe() uint32 {
 	gcResume()
 	defer gcPause()
@@ -40,7 +38,7 @@ func storeResultErr(ret uint32, err error) {
 	storeString(ret+4, err.Error())
 }
 
-//go:wasmexport sandtrap:detector/guest@0.2.0#init
+//go:wasmexport sandtrap:detector/guest@0.3.0#init
 func exportInit(ptr, n uint32) uint32 {
 	gcResume()
 	defer gcPause()
@@ -68,19 +66,14 @@ func exportInit(ptr, n uint32) uint32 {
 	return ret
 }
 
-//go:wasmexport sandtrap:detector/guest@0.2.0#on-events
+//go:wasmexport sandtrap:detector/guest@0.3.0#on-events
 func exportOnEvents(ptr, n uint32) uint32 {
 	gcResume()
 	defer gcPause()
-	// The host placed the list<u8> in a buffer it got from cabi_realloc.
-	// The slice is a Go pointer into that allocation, so the collector
-	// keeps it alive (and, on wasm, in place) for as long as an event
-	// refers to it, and the arena can forget it now. A zero-length list
-	// has no buffer: its address is never dereferenced.
-	var buf []byte
-	if n > 0 {
-		buf = unsafe.Slice((*byte)(mem(ptr)), n)
-	}
+	// The host placed the list<u8> in a buffer it got from cabi_realloc;
+	// the events are read in that buffer, which they keep alive, so the
+	// arena can forget it now.
+	buf := bytesInPlace(ptr, n)
 	release(0)
 
 	d, _ := detector()
@@ -101,7 +94,7 @@ func exportOnEvents(ptr, n uint32) uint32 {
 	return ret
 }
 
-//go:wasmexport sandtrap:detector/guest@0.2.0#close
+//go:wasmexport sandtrap:detector/guest@0.3.0#close
 func exportClose() {
 	gcResume()
 	defer gcPause()
@@ -115,11 +108,11 @@ func exportClose() {
 // Post-return functions: the host has copied the results out, so the
 // memory they occupied can go.
 
-//go:wasmexport cabi_post_sandtrap:detector/guest@0.2.0#describe
+//go:wasmexport cabi_post_sandtrap:detector/guest@0.3.0#describe
 func postDescribe(uint32) { release(0) }
 
-//go:wasmexport cabi_post_sandtrap:detector/guest@0.2.0#init
+//go:wasmexport cabi_post_sandtrap:detector/guest@0.3.0#init
 func postInit(uint32) { release(0) }
 
-//go:wasmexport cabi_post_sandtrap:detector/guest@0.2.0#on-events
+//go:wasmexport cabi_post_sandtrap:detector/guest@0.3.0#on-events
 func postOnEvents(uint32) { release(0) }

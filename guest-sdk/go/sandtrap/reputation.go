@@ -6,16 +6,6 @@
 
 package sandtrap
 
-// ReputationStatus of an address.
-type ReputationStatus uint8
-
-const (
-	ReputationUnknown ReputationStatus = iota
-	ReputationClean
-	ReputationSuspicious
-	ReputationBlacklisted
-)
-
 // ConflictPolicy decides how entries of different sources combine.
 type ConflictPolicy uint8
 
@@ -28,22 +18,6 @@ const (
 	PolicyPriority
 )
 
-// Reputation is the entry for an address or a CIDR prefix.
-type Reputation struct {
-	IP     string
-	Status ReputationStatus
-	// 1 (lowest) to 10 (highest).
-	Severity    uint8
-	Tags        []string
-	LastUpdated uint64
-}
-
-// SourcedReputation is one source's entry.
-type SourcedReputation struct {
-	Source     string
-	Reputation Reputation
-}
-
 // SourcePriority ranks a source under PolicyPriority.
 type SourcePriority struct {
 	Source   string
@@ -53,16 +27,6 @@ type SourcePriority struct {
 // reputation: ip@0, status@8, severity@9, tags@12, last-updated@24; size
 // 32, align 8.
 const reputationSize = 32
-
-func liftReputation(a uint32) Reputation {
-	return Reputation{
-		IP:          liftString(a),
-		Status:      ReputationStatus(ld8(a + 8)),
-		Severity:    ld8(a + 9),
-		Tags:        liftStrings(a + 12),
-		LastUpdated: ld64(a + 24),
-	}
-}
 
 func storeReputation(a uint32, r *Reputation) {
 	storeString(a, r.IP)
@@ -114,19 +78,16 @@ func OpenReputation(name string) (*Reader, error) {
 }
 
 // Get returns the winning entry for ip (exact address, else the longest
-// prefix containing it).
-func (r *Reader) Get(ip string) (Reputation, error) {
-	return call(40, 8, func(ret uint32) { importReaderGet(r.handle, ip, ret) }, liftReputation)
+// prefix containing it) under the store's conflict policy, with the
+// source that wrote it. Ties go to the newest, then to the source name.
+func (r *Reader) Get(ip string) (ReputationRecord, error) {
+	return callRecords(func(ret uint32) { importReaderGet(r.handle, ip, ret) }, single[ReputationRecord])
 }
 
-// GetAll returns every source's entry for the matched key.
-func (r *Reader) GetAll(ip string) ([]SourcedReputation, error) {
-	return call(16, 4, func(ret uint32) { importReaderGetAll(r.handle, ip, ret) }, func(a uint32) []SourcedReputation {
-		// sourced-reputation: source@0, reputation@8; size 40, align 8.
-		return liftList(a, 40, func(e uint32) SourcedReputation {
-			return SourcedReputation{Source: liftString(e), Reputation: liftReputation(e + 8)}
-		})
-	})
+// GetAll returns every source's entry for the matched key, in source
+// order.
+func (r *Reader) GetAll(ip string) (Records[ReputationRecord], error) {
+	return callRecords(func(ret uint32) { importReaderGetAll(r.handle, ip, ret) }, NewRecords[ReputationRecord])
 }
 
 // IsBlacklisted reports whether the winning entry for ip is blacklisted.

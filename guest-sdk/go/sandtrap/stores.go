@@ -1,5 +1,8 @@
 // The host's stores as plain Go functions returning (value, error). A
 // missing record is ErrNotFound, an ordinary answer; test with errors.Is.
+// Answers made of records (processes, containers, DNS, kernel symbols)
+// are views read in place (records.go); the introspection records
+// (system, registry) and scalars are lifted into Go values.
 
 //go:build wasip1
 
@@ -66,88 +69,42 @@ func call[T any](size, off uint32, invoke func(ret uint32), lift func(uint32) T)
 	return zero, liftStoreError(ret + off)
 }
 
-// process-info: size 88, align 8.
-const processInfoSize = 88
-
-func liftProcessInfo(a uint32) ProcessInfo {
-	p := ProcessInfo{
-		EntityID:       ld64(a),
-		ParentEntityID: ld64(a + 8),
-		PID:            ld32(a + 16),
-		PPID:           ld32(a + 20),
-		Name:           liftString(a + 24),
-		Exe:            liftString(a + 32),
-		Argv:           liftStrings(a + 40),
-		StartTime:      ld64(a + 48),
-		UID:            ld32(a + 56),
-		GID:            ld32(a + 60),
-		ContainerID:    liftString(a + 64),
-	}
-	if ld8(a+72) != 0 {
-		t := ld64(a + 80)
-		p.ExitTime = &t
-	}
-	return p
-}
-
-// container-info: id@0, name@8, image@16, image-digest@24, runtime@32,
-// start-time@40, pod option@48 (pod-info@52: name, uid, namespace,
-// sandbox@76); size 80, align 8.
-const containerInfoSize = 80
-
-func liftContainerInfo(a uint32) ContainerInfo {
-	c := ContainerInfo{
-		ID:          liftString(a),
-		Name:        liftString(a + 8),
-		Image:       liftString(a + 16),
-		ImageDigest: liftString(a + 24),
-		Runtime:     liftString(a + 32),
-		StartTime:   ld64(a + 40),
-	}
-	if ld8(a+48) != 0 {
-		c.Pod = &PodInfo{
-			Name:      liftString(a + 52),
-			UID:       liftString(a + 60),
-			Namespace: liftString(a + 68),
-			Sandbox:   ld8(a+76) != 0,
-		}
-	}
-	return c
-}
-
-func liftProcessList(a uint32) []ProcessInfo {
-	return liftList(a, processInfoSize, liftProcessInfo)
-}
-
-func liftContainerList(a uint32) []ContainerInfo {
-	return liftList(a, containerInfoSize, liftContainerInfo)
+// callRecords runs an import that answers result<records,
+// store-error> (one list<u8>: disc@0, list or error@4; size 16, align 4)
+// and hands the answer to view in place: the bytes stay in the buffer
+// the host filled through cabi_realloc, and the views made from them
+// keep it alive. One allocation per answer, whatever it holds, and a
+// field is decoded only when the detector reads it (records.go).
+func callRecords[T any](invoke func(ret uint32), view func([]byte) T) (T, error) {
+	return call(16, 4, invoke, func(a uint32) T { return view(liftBytesInPlace(a)) })
 }
 
 // GetProcess returns the process with this entity id.
 func GetProcess(entityID uint64) (ProcessInfo, error) {
-	return call(96, 8, func(ret uint32) { importGetProcess(entityID, ret) }, liftProcessInfo)
+	return callRecords(func(ret uint32) { importGetProcess(entityID, ret) }, single[ProcessInfo])
 }
 
 // GetChildProcesses returns the direct children, empty when there are none.
-func GetChildProcesses(entityID uint64) ([]ProcessInfo, error) {
-	return call(16, 4, func(ret uint32) { importGetChildProcesses(entityID, ret) }, liftProcessList)
+func GetChildProcesses(entityID uint64) (Records[ProcessInfo], error) {
+	return callRecords(func(ret uint32) { importGetChildProcesses(entityID, ret) }, NewRecords[ProcessInfo])
 }
 
 // GetAncestry returns [0] the process itself, [1] its parent, and so on,
-// up to maxDepth entries (capped at 64 by the host).
-func GetAncestry(entityID uint64, maxDepth uint32) ([]ProcessInfo, error) {
-	return call(16, 4, func(ret uint32) { importGetAncestry(entityID, maxDepth, ret) }, liftProcessList)
+// up to maxDepth records (capped at 64 by the host); it stops at a
+// missing parent or a loop.
+func GetAncestry(entityID uint64, maxDepth uint32) (Records[ProcessInfo], error) {
+	return callRecords(func(ret uint32) { importGetAncestry(entityID, maxDepth, ret) }, NewRecords[ProcessInfo])
 }
 
 // GetContainer looks a container up by full id or a unique prefix of at
 // least 12 characters.
 func GetContainer(id string) (ContainerInfo, error) {
-	return call(88, 8, func(ret uint32) { importGetContainer(id, ret) }, liftContainerInfo)
+	return callRecords(func(ret uint32) { importGetContainer(id, ret) }, single[ContainerInfo])
 }
 
 // GetContainerByName looks a container up by name.
 func GetContainerByName(name string) (ContainerInfo, error) {
-	return call(88, 8, func(ret uint32) { importGetContainerByName(name, ret) }, liftContainerInfo)
+	return callRecords(func(ret uint32) { importGetContainerByName(name, ret) }, single[ContainerInfo])
 }
 
 // optString flattens an option<string> into (discriminant, ptr, len),
@@ -164,8 +121,8 @@ func optString(s *string) (uint32, uint32, uint32) {
 
 // ListContainers returns the running containers matching every set field
 // of filter; nil lists them all.
-func ListContainers(filter *ContainerFilter) ([]ContainerInfo, error) {
-	return call(16, 4, func(ret uint32) {
+func ListContainers(filter *ContainerFilter) (Records[ContainerInfo], error) {
+	return callRecords(func(ret uint32) {
 		if filter == nil {
 			importListContainers(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ret)
 			return
@@ -174,7 +131,7 @@ func ListContainers(filter *ContainerFilter) ([]ContainerInfo, error) {
 		is, ip, il := optString(filter.Image)
 		rs, rp, rl := optString(filter.Runtime)
 		importListContainers(1, ns, np, nl, is, ip, il, rs, rp, rl, ret)
-	}, liftContainerList)
+	}, NewRecords[ContainerInfo])
 }
 
 // system-info: size 80, align 8; namespace-id: kind@0, inode@8, size 12.
@@ -210,16 +167,10 @@ func GetSyscallID(name string) (int32, error) {
 	return call(16, 4, func(ret uint32) { importGetSyscallID(name, ret) }, func(a uint32) int32 { return int32(ld32(a)) })
 }
 
-// symbol-info: name@0, address@8, module@16; size 24, align 8.
-func liftSymbolInfo(a uint32) SymbolInfo {
-	return SymbolInfo{Name: liftString(a), Address: ld64(a + 8), Module: liftString(a + 16)}
-}
-
-// ResolveSymbolByAddress returns the symbol(s) whose code contains address.
-func ResolveSymbolByAddress(address uint64) ([]SymbolInfo, error) {
-	return call(16, 4, func(ret uint32) { importResolveSymbolByAddress(address, ret) }, func(a uint32) []SymbolInfo {
-		return liftList(a, 24, liftSymbolInfo)
-	})
+// ResolveSymbolByAddress returns every alias of the symbol whose code
+// contains address; each record's Query is address.
+func ResolveSymbolByAddress(address uint64) (Records[SymbolInfo], error) {
+	return callRecords(func(ret uint32) { importResolveSymbolByAddress(address, ret) }, NewRecords[SymbolInfo])
 }
 
 // GetSymbolAddress returns the address of a named kernel symbol.
@@ -227,29 +178,25 @@ func GetSymbolAddress(name string) (uint64, error) {
 	return call(24, 8, func(ret uint32) { importGetSymbolAddress(name, ret) }, ld64)
 }
 
-// ResolveSymbolsBatch resolves up to 4096 addresses; only those that
-// resolved appear in the answer.
-func ResolveSymbolsBatch(addresses []uint64) ([]ResolvedSymbols, error) {
-	return call(16, 4, func(ret uint32) {
+// ResolveSymbolsBatch resolves up to 4096 addresses in one call. The
+// answer is flat: for each address that resolved, in the order asked, its
+// aliases, each record's Query saying which address it answers; an
+// address that did not resolve has no record.
+func ResolveSymbolsBatch(addresses []uint64) (Records[SymbolInfo], error) {
+	return callRecords(func(ret uint32) {
 		p := alloc(uint32(len(addresses))*8, 8)
 		for i, v := range addresses {
 			st64(p+uint32(i)*8, v)
 		}
 		importResolveSymbolsBatch(p, uint32(len(addresses)), ret)
-	}, func(a uint32) []ResolvedSymbols {
-		return liftList(a, 16, func(e uint32) ResolvedSymbols {
-			return ResolvedSymbols{Address: ld64(e), Symbols: liftList(e+8, 24, liftSymbolInfo)}
-		})
-	})
+	}, NewRecords[SymbolInfo])
 }
 
 // GetDNSResponse answers for a domain (its addresses and CNAME chain) or an
-// IP address (the names that resolved to it).
+// IP address (the names that resolved to it). Expired answers are not
+// returned.
 func GetDNSResponse(query string) (DNSResponse, error) {
-	// dns-response: query@0, ips@8, domains@16; size 24, align 4.
-	return call(28, 4, func(ret uint32) { importGetDNSResponse(query, ret) }, func(a uint32) DNSResponse {
-		return DNSResponse{Query: liftString(a), IPs: liftStrings(a + 8), Domains: liftStrings(a + 16)}
-	})
+	return callRecords(func(ret uint32) { importGetDNSResponse(query, ret) }, single[DNSResponse])
 }
 
 // ListStores names the stores: built-in ones, then writable stores.

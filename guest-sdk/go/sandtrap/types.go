@@ -1,5 +1,6 @@
 // Go mirrors of the records, enums and variants of the contract in wit/
-// (events are not records any more: see Event in event.go).
+// that cross as typed values. Events and store answers are not records
+// any more: see Event in event.go and the views of records.go.
 // Field order follows the WIT declarations; the memory layout the host
 // sees is computed by hand in abi.go, never from these Go structs (Go's
 // wasm port has 8-byte ints and pointers, the canonical ABI has 4-byte
@@ -126,45 +127,6 @@ type Detection struct {
 	Severity *Severity
 }
 
-// ProcessInfo is a record of the process store.
-type ProcessInfo struct {
-	EntityID       uint64
-	ParentEntityID uint64
-	PID            uint32
-	PPID           uint32
-	// Binary name, e.g. `bash`.
-	Name string
-	// Full executable path, e.g. `/usr/bin/bash`.
-	Exe         string
-	Argv        []string
-	StartTime   uint64
-	UID         uint32
-	GID         uint32
-	ContainerID string
-	// Set once the process exited.
-	ExitTime *uint64
-}
-
-// PodInfo is the Kubernetes pod of a container.
-type PodInfo struct {
-	Name      string
-	UID       string
-	Namespace string
-	Sandbox   bool
-}
-
-// ContainerInfo is a record of the container store.
-type ContainerInfo struct {
-	ID          string
-	Name        string
-	Image       string
-	ImageDigest string
-	// `docker`, `containerd`, `crio` or `podman`.
-	Runtime   string
-	StartTime uint64
-	Pod       *PodInfo
-}
-
 // ContainerFilter selects containers; nil members match anything.
 type ContainerFilter struct {
 	Name    *string
@@ -192,25 +154,40 @@ type SystemInfo struct {
 	InitNamespaces []NamespaceID
 }
 
-// SymbolInfo is a kernel symbol.
-type SymbolInfo struct {
-	Name    string
-	Address uint64
-	// `system` for the core kernel, else the owning module.
-	Module string
+// ReputationStatus is the verdict of an IP-reputation entry.
+type ReputationStatus uint8
+
+const (
+	ReputationUnknown ReputationStatus = iota
+	ReputationClean
+	ReputationSuspicious
+	ReputationBlacklisted
+)
+
+func (s ReputationStatus) String() string {
+	switch s {
+	case ReputationUnknown:
+		return "unknown"
+	case ReputationClean:
+		return "clean"
+	case ReputationSuspicious:
+		return "suspicious"
+	case ReputationBlacklisted:
+		return "blacklisted"
+	}
+	return "invalid"
 }
 
-// ResolvedSymbols is one answer of [ResolveSymbolsBatch].
-type ResolvedSymbols struct {
-	Address uint64
-	Symbols []SymbolInfo
-}
-
-// DNSResponse is what the DNS store knows about a name or an address.
-type DNSResponse struct {
-	Query   string
-	IPs     []string
-	Domains []string
+// Reputation is an entry for an address or a CIDR prefix, as a detector
+// writes it (Writer.Write, Writer.WriteBatch). Reads answer with
+// [ReputationRecord] views, which add the source.
+type Reputation struct {
+	IP     string
+	Status ReputationStatus
+	// 1 (lowest) to 10 (highest).
+	Severity    uint8
+	Tags        []string
+	LastUpdated uint64
 }
 
 // HealthStatus of a store.

@@ -1,6 +1,7 @@
-// The flat event-batch encoding of contract 0.2 (docs/event-encoding.md),
-// read in place with every offset checked. This file is plain Go (no
-// wasm directives) so the decoder is tested natively (test.sh).
+// The flat encoding of contract 0.3 (docs/wire-encoding.md) for event
+// batches, read in place with every offset checked, and the bounds-checked
+// readers that records.go shares for store answers. This file is plain Go
+// (no wasm directives) so the decoder is tested natively (test.sh).
 //
 // The buffer crosses a trust boundary and tools build it by hand: a
 // field whose bounds do not fit its event, a string that is not UTF-8 or
@@ -98,6 +99,37 @@ func strAt(b []byte, at int) string {
 	return string(s)
 }
 
+// frameCount is the count of a framed buffer (an event batch or a store
+// answer), cut to the offset table that fits in buf: a corrupt count
+// must not send a reader past the table.
+func frameCount(buf []byte) int {
+	n, _ := u32At(buf, 0)
+	fits := 0
+	if len(buf) > 4 {
+		fits = (len(buf) - 4) / 4
+	}
+	return int(min(uint64(n), uint64(fits)))
+}
+
+// frame is item i's span in a framed buffer of count items: from its
+// start to the next item's start (the end of the buffer for the last
+// one). Bounds that are out of order or outside the buffer make an empty
+// item, whose fields all read as absent.
+func frame(buf []byte, count, i int) []byte {
+	if i < 0 || i >= count {
+		return nil
+	}
+	start, _ := u32At(buf, 4+4*i)
+	end := uint32(len(buf))
+	if i+1 < count {
+		end, _ = u32At(buf, 4+4*(i+1))
+	}
+	if start > end || int(end) > len(buf) {
+		return nil
+	}
+	return buf[start:end:end]
+}
+
 // Batch is a batch of encoded events, as on-events receives it. The
 // SDK decodes batches itself; the type is public so a detector's native
 // unit tests can read buffers made by the encoder (guest-sdk/wire).
@@ -109,35 +141,14 @@ type Batch struct {
 // NewBatch is a view of buf; nothing is decoded or copied. A count larger
 // than the offset table that fits in buf is cut to what fits.
 func NewBatch(buf []byte) Batch {
-	n, _ := u32At(buf, 0)
-	fits := 0
-	if len(buf) > 4 {
-		fits = (len(buf) - 4) / 4
-	}
-	return Batch{buf: buf, count: int(min(uint64(n), uint64(fits)))}
+	return Batch{buf: buf, count: frameCount(buf)}
 }
 
 // Len is the number of events.
 func (b Batch) Len() int { return b.count }
 
-// eventBytes is event i's span: from its start to the next event's start
-// (the end of the buffer for the last one). Bounds that are out of order
-// or outside the buffer make an empty event, whose fields all read as
-// absent.
-func (b Batch) eventBytes(i int) []byte {
-	if i < 0 || i >= b.count {
-		return nil
-	}
-	start, _ := u32At(b.buf, 4+4*i)
-	end := uint32(len(b.buf))
-	if i+1 < b.count {
-		end, _ = u32At(b.buf, 4+4*(i+1))
-	}
-	if start > end || int(end) > len(b.buf) {
-		return nil
-	}
-	return b.buf[start:end:end]
-}
+// eventBytes is event i's span; an event with malformed bounds is empty.
+func (b Batch) eventBytes(i int) []byte { return frame(b.buf, b.count, i) }
 
 // Event is event i, an empty event when i is out of range.
 func (b Batch) Event(i int) *Event {
@@ -219,15 +230,8 @@ func valueAt(b []byte, entry int) (Value, bool) {
 		}
 		return Value{Kind: KindBytes, Bytes: append([]byte{}, s...)}, true
 	case wireStrList:
-		table, n, ok := strListAt(b, p)
-		if !ok {
-			return Value{}, false
-		}
-		list := make([]string, n)
-		for i := range list {
-			list[i] = strAt(b, table+8*i)
-		}
-		return Value{Kind: KindStrList, StrList: list}, true
+		list, ok := strListCopy(b, p)
+		return Value{Kind: KindStrList, StrList: list}, ok
 	}
 	return Value{}, false
 }
@@ -242,4 +246,19 @@ func strListAt(b []byte, p int) (table, count int, ok bool) {
 		return 0, 0, false
 	}
 	return int(off), int(n), true
+}
+
+// strListCopy decodes (and copies) the str-list at p; false when its
+// table does not fit. An empty list is a non-nil empty slice, so a
+// present empty list and an absent one stay apart for callers that care.
+func strListCopy(b []byte, p int) ([]string, bool) {
+	table, n, ok := strListAt(b, p)
+	if !ok {
+		return nil, false
+	}
+	list := make([]string, n)
+	for i := range list {
+		list[i] = strAt(b, table+8*i)
+	}
+	return list, true
 }

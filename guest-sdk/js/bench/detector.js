@@ -46,7 +46,7 @@ function clock() {
   return typeof t === "bigint" ? Number(t % 1000000000000n) : t;
 }
 
-// A batch of K copies of one event (docs/event-encoding.md), so that
+// A batch of K copies of one event (docs/wire-encoding.md), so that
 // readBatch gives K fresh Events over it.
 function batchOf(encoded) {
   const head = 4 + 4 * K;

@@ -1,6 +1,7 @@
 // Conformance of the SDK's batch reader with the reference encoding: decodes
 // guest-sdk/wire/testdata/batch.bin through the public Event API and
-// compares every field with batch.json, then feeds it truncated and
+// compares every field with batch.json, checks that the tests' encoder
+// (encode.mjs) reproduces it byte for byte, then feeds it truncated and
 // corrupted copies, which must decode without throwing. Also checks the
 // SDK's UTF-8 decoding (its ASCII fast paths, and the escape() /
 // decodeURIComponent stand-in QuickJS uses for the rest) against node's
@@ -12,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Event, detection, exportDetector, readBatch, select } from "../sandtrap.js";
 import { decodePortable, decodeUtf8 } from "../wire.js";
+import { encodeBatch } from "./encode.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const testdata = join(root, "guest-sdk", "wire", "testdata");
@@ -143,6 +145,36 @@ test("on-events reports detections and errors by index over batch.bin", () => {
     ],
     errors: [{ index: 1, message: "no arguments" }],
   });
+});
+
+test("encode.mjs reproduces batch.bin byte for byte", () => {
+  // The unit tests' batches are then the host's, field for field.
+  const fromHex = (h) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+  const events = expected.map((e) => ({
+    seq: BigInt(e.seq),
+    timestamp: BigInt(e.timestamp),
+    name: e.name,
+    process: {
+      entityId: BigInt(e.process.entity_id), parentEntityId: BigInt(e.process.parent_entity_id),
+      startTicks: BigInt(e.process.start_ticks), cgroupId: BigInt(e.process.cgroup_id),
+      pid: e.process.pid, tid: e.process.tid, ppid: e.process.ppid, uid: e.process.uid, gid: e.process.gid,
+      comm: e.process.comm, exe: e.process.exe, containerId: e.process.container_id,
+    },
+    args: e.args.map((a) => {
+      switch (a.kind) {
+        case "int":
+        case "uint":
+          return [a.name, a.kind, BigInt(a.value)];
+        case "bool":
+          return [a.name, "boolean", a.value];
+        case "bytes":
+          return [a.name, "bytes", fromHex(a.value)];
+        default:
+          return [a.name, a.kind, a.value];
+      }
+    }),
+  }));
+  assert.deepEqual(encodeBatch(events), batchBin);
 });
 
 // Every read of a view that must survive malformed bytes.

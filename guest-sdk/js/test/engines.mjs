@@ -1,9 +1,11 @@
 // Engine conformance of the JavaScript SDK: builds test/engines/detector.js
 // with each engine (QuickJS, StarlingMonkey), runs the component under node
 // through `jco transpile`, and checks that what it decodes from
-// guest-sdk/wire/testdata/batch.bin is batch.json, that it decodes strings
+// guest-sdk/wire/testdata/batch.bin is batch.json, that what it decodes
+// from the store answers of the same folder (handed over by the stores'
+// imports, as a host does) is answers.json, that it decodes strings
 // exactly as TextDecoder does (valid or not: QuickJS decodes without one),
-// and that truncated and corrupted batches never trap it. The unit tests run the SDK under node's
+// and that truncated and corrupted batches and answers never trap it. The unit tests run the SDK under node's
 // own JavaScript; this runs it inside the engines a detector really gets
 // (no TextDecoder under QuickJS, a Uint8Array from another realm under
 // StarlingMonkey).
@@ -40,9 +42,42 @@ async function check(dir, engine) {
   const store = new Proxy({}, { get: () => notFound });
   const logs = [];
   const imports = { "sandtrap:detector/host": { log: (level, line) => logs.push(`${level}: ${line}`), now: () => 1700000000000000000n } };
-  for (const name of ["registry", "processes", "containers", "system", "syscalls", "kernel-symbols", "dns", "ip-reputation", "types"]) {
+  for (const name of ["registry", "system", "syscalls", "types"]) {
     imports[`sandtrap:detector/${name}`] = store;
   }
+  // The stores that answer with records hand over `answer[KIND]`: the
+  // vectors, then their prefixes and corrupted copies.
+  const vectors = JSON.parse(readFileSync(join(testdata, "answers.json"), "utf8"));
+  const bins = {};
+  for (const [kind, { file }] of Object.entries(vectors)) bins[kind] = new Uint8Array(readFileSync(join(testdata, file)));
+  let answer = { ...bins };
+  const records = (kind) => () => answer[kind];
+  imports["sandtrap:detector/processes"] = {
+    getProcess: records("processes"), getChildProcesses: records("processes"), getAncestry: records("processes"),
+  };
+  imports["sandtrap:detector/containers"] = {
+    getContainer: records("containers"), getContainerByName: records("containers"), listContainers: records("containers"),
+  };
+  imports["sandtrap:detector/dns"] = { getDnsResponse: records("dns") };
+  imports["sandtrap:detector/kernel-symbols"] = {
+    resolveSymbolByAddress: records("symbols"), resolveSymbolsBatch: records("symbols"), getSymbolAddress: notFound,
+  };
+  class Reader {
+    get() {
+      return answer.reputation;
+    }
+    getAll() {
+      return answer.reputation;
+    }
+    isBlacklisted() {
+      return false;
+    }
+    listSources() {
+      return [];
+    }
+  }
+  class Writer {}
+  imports["sandtrap:detector/ip-reputation"] = { Reader, Writer, open: () => new Reader(), register: notFound };
   const component = await instantiate(async (p) => WebAssembly.compile(readFileSync(join(dir, p))), imports);
   const guest = component.guest;
   guest.init([]);
@@ -82,9 +117,31 @@ async function check(dir, engine) {
     }
   }
 
+  // Store answers: every record of each vector through the stores' lists,
+  // the first through the calls that name one thing.
+  const answersEvent = encodeBatch([{ name: "answers" }]);
+  const decodedAnswers = () => {
+    const out = guest.onEvents(answersEvent);
+    assert.deepEqual(out.errors, [], `${engine}: answers errors`);
+    assert.equal(out.detections.length, 1, `${engine}: answers detection`);
+    return JSON.parse(out.detections[0].detection.fields.find((f) => f.name === "answers").value.val);
+  };
+  const got = decodedAnswers();
+  for (const [kind, { records }] of Object.entries(vectors)) {
+    assert.deepEqual(got.lists[kind], records, `${engine}: ${kind} answer`);
+    assert.deepEqual(got.singles[kind], records[0], `${engine}: ${kind} single record`);
+  }
+
   // Every prefix, then deterministic corruption (xorshift): no trap, and
   // nothing the export could not account for.
   let calls = 0;
+  let answerCalls = 0;
+  for (const [kind, full] of Object.entries(bins)) {
+    for (let n = 0; n <= full.length; n++, answerCalls++) {
+      answer = { ...bins, [kind]: full.slice(0, n) };
+      decodedAnswers();
+    }
+  }
   for (let n = 0; n <= batch.length; n++, calls++) guest.onEvents(batch.slice(0, n));
   let x = 0x2545f491;
   const rand = (n) => {
@@ -98,10 +155,20 @@ async function check(dir, engine) {
     for (let k = 1 + rand(4); k > 0; k--) b[rand(b.length)] = rand(256);
     guest.onEvents(b);
   }
+  for (let round = 0; round < 1000; round++, answerCalls++) {
+    answer = {};
+    for (const [kind, full] of Object.entries(bins)) {
+      const b = full.slice();
+      for (let k = 1 + rand(4); k > 0; k--) b[rand(b.length)] = rand(256);
+      answer[kind] = b;
+    }
+    decodedAnswers();
+  }
   assert.deepEqual(logs, [], `${engine}: the SDK logged a failure`);
   console.log(
-    `ok   ${engine}: batch.bin decodes to batch.json; ${samples.length} strings decode as TextDecoder does; ` +
-      `${calls} truncated or corrupted batches without a trap`,
+    `ok   ${engine}: batch.bin decodes to batch.json and every store answer to answers.json; ` +
+      `${samples.length} strings decode as TextDecoder does; ` +
+      `${calls} truncated or corrupted batches and ${answerCalls} sets of answers without a trap or an error`,
   );
 }
 

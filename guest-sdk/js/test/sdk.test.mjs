@@ -46,7 +46,7 @@ test("Event accessors return plain values or undefined", () => {
     ["raw", "bytes", [0, 1]],
     ["remote_addr", "str", "second: never the answer"],
   ]);
-  assert.equal(CONTRACT_VERSION, "0.2.0");
+  assert.equal(CONTRACT_VERSION, "0.3.0");
   assert.equal(ev.name, "security_socket_connect");
   assert.equal(ev.comm, "curl");
   assert.equal(ev.exe, "/usr/bin/curl");
@@ -251,8 +251,8 @@ test("exportDetector maps results, errors and batches", () => {
   assert.deepEqual(guest.onEvents(new Uint8Array(0)), { detections: [], errors: [] });
   assert.deepEqual(guest.onEvents(new Uint8Array([5, 0, 0])), { detections: [], errors: [] });
   assert.deepEqual(guest.onEvents(undefined), { detections: [], errors: [] });
-  assert.equal(guest.onEvent, undefined, "contract 0.2 has no on-event");
-  assert.equal(guest.onBatch, undefined, "contract 0.2 has no on-batch");
+  assert.equal(guest.onEvent, undefined, "contract 0.3 has no on-event");
+  assert.equal(guest.onBatch, undefined, "contract 0.3 has no on-batch");
   assert.throws(() => guest.init([["threshold", "many"]]), (e) => typeof e === "string" && /threshold/.test(e));
   guest.close();
   assert.equal(closed, 1);

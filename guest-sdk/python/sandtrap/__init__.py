@@ -34,29 +34,38 @@ from .describe import (
 from .detector import Detector, error_message, export_detector
 from .errors import InvalidArgument, NotFound, StoreError, StoreNotImplemented, StoreUnhealthy
 from .event import Batch, Event, Process
+from .records import ContainerRecord, DnsRecord, Pod, ProcessRecord, Records, ReputationRecord, SymbolRecord
 from .stores import ip_reputation, process_is
 from .values import field, from_value, to_value
 
-# The WIT package this SDK is written against (sandtrap:detector@0.2.0:
-# events arrive as one flat buffer per `on-events` call).
-CONTRACT_VERSION = "0.2.0"
+# The WIT package this SDK is written against (sandtrap:detector@0.3.0:
+# events arrive as one flat buffer per `on-events` call, and store answers
+# that carry records as one flat buffer per answer).
+CONTRACT_VERSION = "0.3.0"
 
 __all__ = [
     "Batch",
     "CONTRACT_VERSION",
     "Config",
+    "ContainerRecord",
     "Detection",
     "DescriptionBuilder",
     "Detector",
+    "DnsRecord",
     "Event",
     "Finding",
     "InvalidArgument",
     "NotFound",
+    "Pod",
     "Process",
+    "ProcessRecord",
+    "Records",
+    "ReputationRecord",
     "Selector",
     "StoreError",
     "StoreNotImplemented",
     "StoreUnhealthy",
+    "SymbolRecord",
     "describe",
     "error_message",
     "export_detector",

@@ -1,7 +1,13 @@
 """The host's stores as plain functions that raise Python exceptions.
 
-Every function returns the generated record (dataclass) on success and
-raises a `sandtrap.StoreError` subclass otherwise: `NotFound` is an
+Answers that carry records arrive as one buffer (contract 0.3) and come
+back as lazy views of it (records.py): a call that names one thing returns
+the record itself (`ProcessRecord`, `ContainerRecord`, `DnsRecord`,
+`ReputationRecord`), the others a `Records` sequence of views. A field is
+decoded when it is read. The introspection answers (system info, registry)
+and scalars stay the generated types.
+
+A failure raises a `sandtrap.StoreError` subclass: `NotFound` is an
 ordinary answer, `StoreUnhealthy` means missing or degraded,
 `InvalidArgument` a malformed argument. Each call counts against the
 host's `store_calls_per_event` budget (1000).
@@ -9,22 +15,26 @@ host's `store_calls_per_event` budget (1000).
 
 from . import _wit
 from .errors import NotFound, call
+from .records import ContainerRecord, DnsRecord, ProcessRecord, Records, ReputationRecord, SymbolRecord, one
 
 # -- processes ---------------------------------------------------------------
 
 
-def get_process(entity_id: int):
-    return call("process store: get-process", _wit.processes.get_process, entity_id)
+def get_process(entity_id: int) -> ProcessRecord:
+    return one(call("process store: get-process", _wit.processes.get_process, entity_id), ProcessRecord)
 
 
-def get_child_processes(entity_id: int) -> list:
-    return call("process store: get-child-processes", _wit.processes.get_child_processes, entity_id)
+def get_child_processes(entity_id: int) -> Records:
+    """`Records` of `ProcessRecord`; empty for a leaf."""
+    return Records(call("process store: get-child-processes", _wit.processes.get_child_processes, entity_id),
+                   ProcessRecord)
 
 
-def get_ancestry(entity_id: int, max_depth: int) -> list:
-    """`[0]` is the process itself, `[1]` its parent, …; at most `max_depth`
-    entries (the host caps it at 64)."""
-    return call("process store: get-ancestry", _wit.processes.get_ancestry, entity_id, max_depth)
+def get_ancestry(entity_id: int, max_depth: int) -> Records:
+    """`Records` of `ProcessRecord`: `[0]` is the process itself, `[1]` its
+    parent, …; at most `max_depth` entries (the host caps it at 64)."""
+    return Records(call("process store: get-ancestry", _wit.processes.get_ancestry, entity_id, max_depth),
+                   ProcessRecord)
 
 
 def process_is(p, name: str) -> bool:
@@ -35,30 +45,33 @@ def process_is(p, name: str) -> bool:
 # -- containers --------------------------------------------------------------
 
 
-def get_container(id_or_prefix: str):
+def get_container(id_or_prefix: str) -> ContainerRecord:
     """By full id or a unique prefix of at least 12 characters."""
-    return call("container store: get-container", _wit.containers.get_container, id_or_prefix)
+    return one(call("container store: get-container", _wit.containers.get_container, id_or_prefix),
+               ContainerRecord)
 
 
-def get_container_by_name(name: str):
-    return call("container store: get-container-by-name", _wit.containers.get_container_by_name, name)
+def get_container_by_name(name: str) -> ContainerRecord:
+    return one(call("container store: get-container-by-name", _wit.containers.get_container_by_name, name),
+               ContainerRecord)
 
 
-def list_containers(name=None, image=None, runtime=None) -> list:
-    """Running containers matching every given field."""
+def list_containers(name=None, image=None, runtime=None) -> Records:
+    """`Records` of `ContainerRecord`: running containers matching every
+    given field."""
     f = None
     if name is not None or image is not None or runtime is not None:
         f = _wit.types.ContainerFilter(name=name, image=image, runtime=runtime)
-    return call("container store: list-containers", _wit.containers.list_containers, f)
+    return Records(call("container store: list-containers", _wit.containers.list_containers, f), ContainerRecord)
 
 
 # -- dns, system, syscalls, kernel symbols -----------------------------------
 
 
-def get_dns_response(query: str):
+def get_dns_response(query: str) -> DnsRecord:
     """For a domain: its addresses and CNAME chain; for an IP address: the
     names that resolved to it (`.domains`). Expired answers are absent."""
-    return call("dns store: get-dns-response", _wit.dns.get_dns_response, query)
+    return one(call("dns store: get-dns-response", _wit.dns.get_dns_response, query), DnsRecord)
 
 
 def get_system_info():
@@ -73,16 +86,23 @@ def get_syscall_id(name: str) -> int:
     return call("syscall store: get-syscall-id", _wit.syscalls.get_syscall_id, name)
 
 
-def resolve_symbol_by_address(address: int) -> list:
-    return call("symbol store: resolve-symbol-by-address", _wit.kernel_symbols.resolve_symbol_by_address, address)
+def resolve_symbol_by_address(address: int) -> Records:
+    """`Records` of `SymbolRecord`: every alias at the start of the symbol
+    whose code contains `address`."""
+    return Records(call("symbol store: resolve-symbol-by-address",
+                        _wit.kernel_symbols.resolve_symbol_by_address, address), SymbolRecord)
 
 
 def get_symbol_address(name: str) -> int:
     return call("symbol store: get-symbol-address", _wit.kernel_symbols.get_symbol_address, name)
 
 
-def resolve_symbols_batch(addresses) -> list:
-    return call("symbol store: resolve-symbols-batch", _wit.kernel_symbols.resolve_symbols_batch, list(addresses))
+def resolve_symbols_batch(addresses) -> Records:
+    """`Records` of `SymbolRecord`, flat: for each address that resolved,
+    in the order asked, its aliases; `.query` says which address a record
+    answers. Addresses that did not resolve have no record."""
+    return Records(call("symbol store: resolve-symbols-batch", _wit.kernel_symbols.resolve_symbols_batch,
+                        list(addresses)), SymbolRecord)
 
 
 # -- registry ----------------------------------------------------------------
@@ -113,10 +133,13 @@ def get_metrics(name: str):
 
 class ip_reputation:  # noqa: N801  (a namespace, named like the Rust module)
     """`register` makes the caller the owner and returns its only `Writer`;
-    anyone may `open` a `Reader`. Records and enums are the generated ones:
-    `Reputation`, `ReputationStatus`, `ConflictPolicy`, `SourcePriority`."""
+    anyone may `open` a `Reader`. Reads answer with `ReputationRecord` views
+    (which add the source); writes take the generated `Reputation`. Enums
+    and the other records are the generated ones: `ReputationStatus`,
+    `ConflictPolicy`, `SourcePriority`."""
 
     Reputation = _wit.ip_reputation.Reputation
+    ReputationRecord = ReputationRecord
     ReputationStatus = _wit.ip_reputation.ReputationStatus
     ConflictPolicy = _wit.ip_reputation.ConflictPolicy
     SourcePriority = _wit.ip_reputation.SourcePriority
@@ -129,11 +152,14 @@ class ip_reputation:  # noqa: N801  (a namespace, named like the Rust module)
             self.name = name
             self._h = handle
 
-        def get(self, ip: str):
-            return call(f"ip-reputation {self.name}: get", self._h.get, ip)
+        def get(self, ip: str) -> ReputationRecord:
+            """The winning entry under the store's conflict policy."""
+            return one(call(f"ip-reputation {self.name}: get", self._h.get, ip), ReputationRecord)
 
-        def get_all(self, ip: str) -> list:
-            return call(f"ip-reputation {self.name}: get-all", self._h.get_all, ip)
+        def get_all(self, ip: str) -> Records:
+            """`Records` of `ReputationRecord`: every source's entry for the
+            matched key, in source order."""
+            return Records(call(f"ip-reputation {self.name}: get-all", self._h.get_all, ip), ReputationRecord)
 
         def is_blacklisted(self, ip: str) -> bool:
             return call(f"ip-reputation {self.name}: is-blacklisted", self._h.is_blacklisted, ip)

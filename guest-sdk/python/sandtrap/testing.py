@@ -1,17 +1,17 @@
 """A small in-process mock host for unit tests of Python detectors, and
-the event encoder it feeds them with.
+the encoders it feeds them with.
 
 Building a component takes ~25 s and compiling it in the host several
 more, so the inner loop of writing a rule is better spent in CPython:
 `guest-sdk/python/unittest.sh DIR` puts the *stub* bindings
 (`componentize-py bindings`) on the path, and this module replaces the
-stub store functions with in-memory ones. Events are encoded into the
-flat batch of docs/event-encoding.md exactly as the host does it
-(`encode_event`, `encode_batch`, checked byte for byte against
-guest-sdk/wire/testdata/batch.bin), so unit tests go through the same
-decoder as the component. `sandtrap test` with YAML scenarios stays the
-acceptance test: it runs the real component in the real sandbox. Never
-imported by a component.
+stub store functions with in-memory ones. Events and store answers are
+encoded as in docs/wire-encoding.md exactly as the host does it
+(`encode_event`, `encode_batch`, `encode_records`, checked byte for byte
+against the vectors of guest-sdk/wire/testdata/), so unit tests go
+through the same decoders as the component. `sandtrap test` with YAML
+scenarios stays the acceptance test: it runs the real component in the
+real sandbox. Never imported by a component.
 
     host = MockHost()
     host.add_process(1, name="systemd")
@@ -22,10 +22,14 @@ imported by a component.
     assert out.detections[0]["fields"]["pool"] == "pool.supportxmr.com"
 """
 
+import bisect
+import ipaddress
 import struct
 from dataclasses import dataclass, field
+from enum import Enum
 
 from . import _wit
+from . import records as _rec
 from .event import (
     ARG_LEN,
     AT_ARG_COUNT,
@@ -58,13 +62,16 @@ _U32_MAX = (1 << 32) - 1
 
 
 class _Writer:
-    """One event under construction: a fixed part and argument table
-    zeroed up front, strings appended to the data area in the order the
-    Rust encoder (guest-sdk/wire/src/write.rs) appends them, so the bytes
-    are the host's, not merely equivalent."""
+    """One event or record under construction: its fixed part zeroed up
+    front, data appended in the order the Rust encoder
+    (guest-sdk/wire/src/write.rs) appends it, so the bytes are the host's,
+    not merely equivalent. Offsets count from the item's first byte."""
 
-    def __init__(self, table_len):
-        self.out = bytearray(table_len)
+    def __init__(self, fixed_len):
+        self.out = bytearray(fixed_len)
+
+    def u8(self, at, v):
+        struct.pack_into("<B", self.out, at, v)
 
     def u32(self, at, v):
         struct.pack_into("<I", self.out, at, v)
@@ -79,6 +86,24 @@ class _Writer:
             self.u32(at + 4, len(b))
             self.out += b
 
+    def str(self, at, s):
+        self.data(at, s.encode())
+
+    def str_list(self, at, items):
+        # The table first, then its strings; an empty list still records
+        # where its table would start.
+        table = len(self.out)
+        self.u32(at, table)
+        self.u32(at + 4, len(items))
+        self.out += bytes(8 * len(items))
+        for j, s in enumerate(items):
+            self.str(table + 8 * j, s)
+
+    def done(self, what) -> bytes:
+        if len(self.out) > _U32_MAX:
+            raise ValueError(f"{what} is larger than 4 GiB")
+        return bytes(self.out)
+
 
 def _pairs(args):
     """`args` as (name, value) pairs: a dict, or an iterable of pairs when
@@ -91,7 +116,7 @@ def _pairs(args):
 def encode_event(name, *, seq=0, timestamp=0, entity_id=0, parent_entity_id=0, start_ticks=0,
                  cgroup_id=0, pid=0, tid=0, ppid=0, uid=0, gid=0, comm="", exe="", container_id="",
                  args=None) -> bytes:
-    """One event encoded as in docs/event-encoding.md.
+    """One event encoded as in docs/wire-encoding.md.
 
     `args` is a dict or a list of (name, value) pairs. Values convert as
     detection fields do (`sandtrap.to_value`: a non-negative int is a
@@ -109,16 +134,16 @@ def encode_event(name, *, seq=0, timestamp=0, entity_id=0, parent_entity_id=0, s
         for at, v in ((AT_PID, pid), (AT_TID, tid), (AT_PPID, ppid), (AT_UID, uid), (AT_GID, gid)):
             w.u32(at, v)
         for at, s in ((AT_NAME, name), (AT_COMM, comm), (AT_EXE, exe), (AT_CONTAINER_ID, container_id)):
-            w.data(at, s.encode())
+            w.str(at, s)
         w.u32(AT_ARG_COUNT, len(pairs))
         t = _wit.types
         for i, (arg_name, v) in enumerate(pairs):
             entry = HEADER_LEN + i * ARG_LEN
-            w.data(entry, arg_name.encode())
+            w.str(entry, arg_name)
             payload = entry + 16
             if isinstance(v, t.Value_Str):
                 w.out[entry + 8] = KIND_STR
-                w.data(payload, v.value.encode())
+                w.str(payload, v.value)
             elif isinstance(v, t.Value_Int):
                 w.out[entry + 8] = KIND_INT
                 struct.pack_into("<q", w.out, payload, v.value)
@@ -133,33 +158,181 @@ def encode_event(name, *, seq=0, timestamp=0, entity_id=0, parent_entity_id=0, s
                 w.data(payload, bytes(v.value))
             else:  # Value_StrList: to_value admits nothing else
                 w.out[entry + 8] = KIND_STR_LIST
-                # The table's offset is written even for an empty list.
-                table = len(w.out)
-                w.u32(payload, table)
-                w.u32(payload + 4, len(v.value))
-                w.out += bytes(8 * len(v.value))
-                for j, s in enumerate(v.value):
-                    w.data(table + 8 * j, s.encode())
+                w.str_list(payload, v.value)
     except struct.error as e:
         raise ValueError(f"event {name!r}: {e}") from None
-    if len(w.out) > _U32_MAX:
-        raise ValueError(f"event {name!r} is larger than 4 GiB")
-    return bytes(w.out)
+    return w.done(f"event {name!r}")
+
+
+def _frame(items, what) -> bytes:
+    """Encoded items framed as a batch or a record list: the count, the
+    start of each item, then the items."""
+    items = [bytes(e) for e in items]
+    table = 4 + 4 * len(items)
+    if table + sum(map(len, items)) > _U32_MAX:
+        raise ValueError(f"{what} larger than 4 GiB")
+    head = bytearray(struct.pack("<I", len(items)))
+    start = table
+    for e in items:
+        head += struct.pack("<I", start)
+        start += len(e)
+    return bytes(head) + b"".join(items)
 
 
 def encode_batch(events) -> bytes:
-    """Encoded events framed as one `on-events` buffer: the count, the
-    start of each event, then the events."""
-    events = [bytes(e) for e in events]
-    table = 4 + 4 * len(events)
-    if table + sum(map(len, events)) > _U32_MAX:
-        raise ValueError("event batch larger than 4 GiB")
-    head = bytearray(struct.pack("<I", len(events)))
-    start = table
-    for e in events:
-        head += struct.pack("<I", start)
-        start += len(e)
-    return bytes(head) + b"".join(events)
+    """Encoded events framed as one `on-events` buffer."""
+    return _frame(events, "event batch")
+
+
+# -- store answers -------------------------------------------------------------
+#
+# One dataclass per record kind, with the fields of the layout (the Rust
+# encoder's ProcessFields, ContainerFields, …). `encode()` gives one
+# record, `encode_records` frames them as the answer a store call returns.
+# Integers out of range raise ValueError.
+
+
+def _record_encoder(what):
+    """Turns `fill(self, writer)` into `encode(self) -> bytes`: one place
+    for the fixed part, the range errors and the size check."""
+    def wrap(fill):
+        def encode(self) -> bytes:
+            w = _Writer(self.LEN)
+            try:
+                fill(self, w)
+            except struct.error as e:
+                raise ValueError(f"{what}: {e}") from None
+            return w.done(what)
+        encode.__doc__ = f"The {what} encoded alone (docs/wire-encoding.md)."
+        return encode
+    return wrap
+
+
+@dataclass
+class ProcessFields:
+    entity_id: int = 0
+    parent_entity_id: int = 0
+    start_time: int = 0
+    exit_time: int = None  # None while the process runs
+    pid: int = 0
+    ppid: int = 0
+    uid: int = 0
+    gid: int = 0
+    name: str = ""
+    exe: str = ""
+    container_id: str = ""
+    argv: list = field(default_factory=list)
+
+    LEN = _rec.PROCESS_LEN
+
+    @_record_encoder("process record")
+    def encode(self, w):
+        w.u64(_rec.PROCESS_ENTITY_ID, self.entity_id)
+        w.u64(_rec.PROCESS_PARENT_ENTITY_ID, self.parent_entity_id)
+        w.u64(_rec.PROCESS_START_TIME, self.start_time)
+        w.u64(_rec.PROCESS_EXIT_TIME, self.exit_time or 0)
+        w.u32(_rec.PROCESS_PID, self.pid)
+        w.u32(_rec.PROCESS_PPID, self.ppid)
+        w.u32(_rec.PROCESS_UID, self.uid)
+        w.u32(_rec.PROCESS_GID, self.gid)
+        w.str(_rec.PROCESS_NAME, self.name)
+        w.str(_rec.PROCESS_EXE, self.exe)
+        w.str(_rec.PROCESS_CONTAINER_ID, self.container_id)
+        w.str_list(_rec.PROCESS_ARGV, self.argv)
+
+
+@dataclass
+class PodFields:
+    name: str = ""
+    uid: str = ""
+    namespace: str = ""
+    sandbox: bool = False
+
+
+@dataclass
+class ContainerFields:
+    start_time: int = 0
+    id: str = ""
+    name: str = ""
+    image: str = ""
+    image_digest: str = ""
+    runtime: str = ""
+    pod: PodFields = None
+
+    LEN = _rec.CONTAINER_LEN
+
+    @_record_encoder("container record")
+    def encode(self, w):
+        w.u64(_rec.CONTAINER_START_TIME, self.start_time)
+        w.str(_rec.CONTAINER_ID, self.id)
+        w.str(_rec.CONTAINER_NAME, self.name)
+        w.str(_rec.CONTAINER_IMAGE, self.image)
+        w.str(_rec.CONTAINER_IMAGE_DIGEST, self.image_digest)
+        w.str(_rec.CONTAINER_RUNTIME, self.runtime)
+        if self.pod is not None:
+            w.str(_rec.CONTAINER_POD_NAME, self.pod.name)
+            w.str(_rec.CONTAINER_POD_UID, self.pod.uid)
+            w.str(_rec.CONTAINER_POD_NAMESPACE, self.pod.namespace)
+            w.u8(_rec.CONTAINER_FLAGS, _rec.FLAG_HAS_POD | (_rec.FLAG_SANDBOX if self.pod.sandbox else 0))
+
+
+@dataclass
+class DnsFields:
+    query: str = ""
+    ips: list = field(default_factory=list)
+    domains: list = field(default_factory=list)
+
+    LEN = _rec.DNS_LEN
+
+    @_record_encoder("dns record")
+    def encode(self, w):
+        w.str(_rec.DNS_QUERY, self.query)
+        w.str_list(_rec.DNS_IPS, self.ips)
+        w.str_list(_rec.DNS_DOMAINS, self.domains)
+
+
+@dataclass
+class SymbolFields:
+    query: int = 0
+    address: int = 0
+    name: str = ""
+    module: str = ""
+
+    LEN = _rec.SYMBOL_LEN
+
+    @_record_encoder("symbol record")
+    def encode(self, w):
+        w.u64(_rec.SYMBOL_QUERY, self.query)
+        w.u64(_rec.SYMBOL_ADDRESS, self.address)
+        w.str(_rec.SYMBOL_NAME, self.name)
+        w.str(_rec.SYMBOL_MODULE, self.module)
+
+
+@dataclass
+class ReputationFields:
+    last_updated: int = 0
+    ip: str = ""
+    source: str = ""
+    tags: list = field(default_factory=list)
+    status: object = 0  # a generated ReputationStatus, or its wire code
+    severity: int = 0
+
+    LEN = _rec.REPUTATION_LEN
+
+    @_record_encoder("reputation record")
+    def encode(self, w):
+        w.u64(_rec.REPUTATION_LAST_UPDATED, self.last_updated)
+        w.str(_rec.REPUTATION_IP, self.ip)
+        w.str(_rec.REPUTATION_SOURCE, self.source)
+        w.str_list(_rec.REPUTATION_TAGS, self.tags)
+        w.u8(_rec.REPUTATION_STATUS, self.status.value if isinstance(self.status, Enum) else self.status)
+        w.u8(_rec.REPUTATION_SEVERITY, self.severity)
+
+
+def encode_records(records) -> bytes:
+    """Records (`ProcessFields`, `ContainerFields`, … or already encoded
+    bytes) framed as one store answer."""
+    return _frame((r if isinstance(r, (bytes, bytearray)) else r.encode() for r in records), "record list")
 
 
 @dataclass
@@ -171,13 +344,80 @@ class Result:
     init_error: str = None
 
 
+class _ReputationStore:
+    """A read-only reputation store for `MockHost.add_reputation`: exact
+    address, then the longest prefix containing it; the winner is the
+    newest entry (last-write-wins), ties to the first source name in sort
+    order. Entries keep source order (first write of each source)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.entries = {}  # key → {source: ReputationFields}, sources in order
+
+    def lookup(self, ip):
+        try:
+            addr = ipaddress.ip_address(ip)
+        except ValueError:
+            raise _wit.Err(_wit.types.StoreError_InvalidArgument(f"{ip!r} is not an IP address")) from None
+        if ip in self.entries:
+            return self.entries[ip]
+        best, best_len = None, -1
+        for key, by_source in self.entries.items():
+            try:
+                net = ipaddress.ip_network(key, strict=False)
+            except ValueError:
+                continue
+            if addr.version == net.version and addr in net and net.prefixlen > best_len:
+                best, best_len = by_source, net.prefixlen
+        if best is None:
+            raise _wit.Err(_wit.types.StoreError_NotFound())
+        return best
+
+    def winner(self, ip):
+        entries = list(self.lookup(ip).values())
+        newest = max(e.last_updated for e in entries)
+        return min((e for e in entries if e.last_updated == newest), key=lambda e: e.source)
+
+
+class _ReputationReader:
+    """What the stub's `ip_reputation.Reader` resource answers, from a
+    `_ReputationStore`."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def get(self, ip):
+        return encode_records([self._store.winner(ip)])
+
+    def get_all(self, ip):
+        return encode_records(self._store.lookup(ip).values())
+
+    def is_blacklisted(self, ip):
+        try:
+            status = self._store.winner(ip).status
+        except _wit.Err as e:
+            if isinstance(e.value, _wit.types.StoreError_NotFound):
+                return False
+            raise
+        code = status.value if isinstance(status, Enum) else status
+        return code == _wit.ip_reputation.ReputationStatus.BLACKLISTED.value
+
+    def list_sources(self):
+        seen = []
+        for by_source in self._store.entries.values():
+            seen += [s for s in by_source if s not in seen]
+        return seen
+
+
 class MockHost:
     CLOCK = 1_700_000_000_000_000_000
 
     def __init__(self):
-        self.processes = {}
-        self.containers = {}
-        self.dns = {}
+        self.processes = {}   # entity id → ProcessFields
+        self.containers = {}  # id → ContainerFields
+        self.dns = {}         # query → DnsFields
+        self.symbols = []     # SymbolFields (query unset), sorted by address
+        self.reputation = {}  # store name → _ReputationStore
         self.logs = []
         self._seq = 0
 
@@ -185,28 +425,48 @@ class MockHost:
 
     def add_process(self, pid, ppid=0, name="", exe="", argv=(), uid=0, container_id=""):
         """Entity ids are the pids here: unit tests do not reuse pids."""
-        t = _wit.types
-        self.processes[pid] = t.ProcessInfo(
+        self.processes[pid] = ProcessFields(
             entity_id=pid, parent_entity_id=ppid, pid=pid, ppid=ppid,
             name=name or exe.rsplit("/", 1)[-1], exe=exe, argv=list(argv),
             start_time=self.CLOCK, uid=uid, gid=uid, container_id=container_id, exit_time=None,
         )
 
-    def add_container(self, id, name="", image="", runtime="docker"):
-        self.containers[id] = _wit.types.ContainerInfo(
-            id=id, name=name, image=image, image_digest="", runtime=runtime, start_time=self.CLOCK, pod=None,
+    def add_container(self, id, name="", image="", runtime="docker", image_digest="", pod=None):
+        """`pod` is a `PodFields`, or None outside Kubernetes."""
+        self.containers[id] = ContainerFields(
+            id=id, name=name, image=image, image_digest=image_digest, runtime=runtime,
+            start_time=self.CLOCK, pod=pod,
         )
 
     def add_dns(self, domain, ips, cnames=()):
         """`domain` resolved to `ips` (through `cnames`), answering both the
         domain and each address, like the host's cache."""
         chain = [domain, *cnames]
-        self.dns[domain] = _wit.types.DnsResponse(query=domain, ips=list(ips), domains=list(cnames))
+        self.dns[domain] = DnsFields(query=domain, ips=list(ips), domains=list(cnames))
         for ip in ips:
             prev = self.dns.get(ip)
             names = list(prev.domains) if prev else []
             names += [d for d in chain if d not in names]
-            self.dns[ip] = _wit.types.DnsResponse(query=ip, ips=[], domains=names)
+            self.dns[ip] = DnsFields(query=ip, ips=[], domains=names)
+
+    def add_symbol(self, address, name, module="system"):
+        """A kernel symbol starting at `address`. An address resolves to the
+        symbols that start at the greatest start at or below it (every
+        alias there); below the first symbol it is `not-found`."""
+        bisect.insort(self.symbols, SymbolFields(address=address, name=name, module=module),
+                      key=lambda s: s.address)
+
+    def add_reputation(self, store, ip, status, severity=5, tags=(), source="feed", last_updated=None):
+        """An entry of reputation store `store` (created on first use, as if
+        another detector had registered it) for an address or CIDR prefix;
+        `status` is a generated `ReputationStatus` or its name."""
+        if isinstance(status, str):
+            status = _wit.ip_reputation.ReputationStatus[status.upper()]
+        s = self.reputation.setdefault(store, _ReputationStore(store))
+        s.entries.setdefault(ip, {})[source] = ReputationFields(
+            last_updated=self.CLOCK if last_updated is None else last_updated, ip=ip, source=source,
+            tags=list(tags), status=status, severity=severity,
+        )
 
     def event(self, name, args=None, pid=100, ppid=1, comm=None, exe="", uid=0, container_id=""):
         """An encoded event from process `pid` (bytes; `sandtrap.Event(b)`
@@ -235,14 +495,17 @@ class MockHost:
     # -- the imports -------------------------------------------------------------
 
     def install(self):
-        """Points the stub bindings' imports at this host."""
+        """Points the stub bindings' imports at this host. Answers are
+        encoded record lists, as the host sends them."""
         t = _wit.types
 
         def err(e):
             raise _wit.Err(e)
 
         def get_process(eid):
-            return self.processes[eid] if eid in self.processes else err(t.StoreError_NotFound())
+            if eid not in self.processes:
+                err(t.StoreError_NotFound())
+            return encode_records([self.processes[eid]])
 
         def get_ancestry(eid, depth):
             chain, seen = [], set()
@@ -250,25 +513,72 @@ class MockHost:
                 seen.add(eid)
                 chain.append(self.processes[eid])
                 eid = self.processes[eid].parent_entity_id
-            return chain
+            return encode_records(chain)
 
         def get_children(eid):
-            return [p for p in self.processes.values() if p.parent_entity_id == eid]
+            return encode_records(p for p in self.processes.values() if p.parent_entity_id == eid)
 
         def get_container(cid):
+            if cid in self.containers:
+                return encode_records([self.containers[cid]])
             if len(cid) < 12:
                 err(t.StoreError_InvalidArgument("a container id prefix has at least 12 characters"))
             hits = [c for k, c in self.containers.items() if k.startswith(cid)]
-            return hits[0] if len(hits) == 1 else err(t.StoreError_NotFound())
+            return encode_records(hits) if len(hits) == 1 else err(t.StoreError_NotFound())
+
+        def get_container_by_name(name):
+            hits = [c for c in self.containers.values() if c.name == name]
+            return encode_records(hits[:1]) if hits else err(t.StoreError_NotFound())
+
+        def list_containers(f):
+            def ok(c):
+                return f is None or all(want is None or have == want for want, have in (
+                    (f.name, c.name), (f.image, c.image), (f.runtime, c.runtime)))
+            return encode_records(c for c in self.containers.values() if ok(c))
 
         def get_dns(q):
-            return self.dns[q] if q in self.dns else err(t.StoreError_NotFound())
+            return encode_records([self.dns[q]]) if q in self.dns else err(t.StoreError_NotFound())
+
+        def resolve(address):
+            """The aliases at the greatest start ≤ address, as records."""
+            starts = [s.address for s in self.symbols]
+            i = bisect.bisect_right(starts, address)
+            if i == 0:
+                return []
+            at = starts[i - 1]
+            return [SymbolFields(query=address, address=at, name=s.name, module=s.module)
+                    for s in self.symbols if s.address == at]
+
+        def resolve_symbol(address):
+            found = resolve(address)
+            return encode_records(found) if found else err(t.StoreError_NotFound())
+
+        def get_symbol_address(name):
+            hit = next((s.address for s in self.symbols if s.name == name), None)
+            return hit if hit is not None else err(t.StoreError_NotFound())
+
+        def resolve_batch(addresses):
+            return encode_records([r for a in addresses for r in resolve(a)])
+
+        def open_reputation(name):
+            return _ReputationReader(self.reputation[name]) if name in self.reputation else err(t.StoreError_NotFound())
+
+        def register_reputation(name, policy, priorities):
+            # Writers are not simulated: fixtures come from add_reputation.
+            err(t.StoreError_NotImplemented())
 
         _wit.processes.get_process = get_process
         _wit.processes.get_ancestry = get_ancestry
         _wit.processes.get_child_processes = get_children
         _wit.containers.get_container = get_container
+        _wit.containers.get_container_by_name = get_container_by_name
+        _wit.containers.list_containers = list_containers
         _wit.dns.get_dns_response = get_dns
+        _wit.kernel_symbols.resolve_symbol_by_address = resolve_symbol
+        _wit.kernel_symbols.get_symbol_address = get_symbol_address
+        _wit.kernel_symbols.resolve_symbols_batch = resolve_batch
+        _wit.ip_reputation.open = open_reputation
+        _wit.ip_reputation.register = register_reputation
         _wit.host.log = lambda level, msg: self.logs.append((level.name.lower(), msg))
         _wit.host.now = lambda: self.CLOCK
         return self

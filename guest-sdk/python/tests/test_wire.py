@@ -1,5 +1,6 @@
 """Conformance of the SDK's event decoder (and of the mock host's encoder)
-with the flat batch of contract 0.2: the vectors every SDK decodes,
+with the flat event batch (contract 0.3; store answers are in
+test_records.py): the vectors every SDK decodes,
 guest-sdk/wire/testdata/batch.bin and its expected decoding batch.json,
 read through the public accessors only; then malformed buffers (every
 prefix, corrupted bytes), which must decode without raising — in the

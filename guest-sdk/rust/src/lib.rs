@@ -4,8 +4,9 @@
 //! [`export_detector!`]; the crate builds with
 //! `cargo build --target wasm32-wasip2` into a component the host loads.
 //! Store calls are plain functions in [`stores`]. An [`Event`] is read in
-//! place from the batch the host sent: each accessor decodes its field when
-//! called, so fields a detector never reads cost nothing.
+//! place from the batch the host sent, and a store's answer from the one
+//! buffer it came in: each accessor decodes its field when called, so
+//! fields a detector never reads cost nothing.
 //!
 //! ```ignore
 //! use sandtrap_sdk::prelude::*;
@@ -55,14 +56,14 @@ pub use bindings::exports::sandtrap::detector::guest::{
     IndexedDetection, IndexedError, Selector, Severity,
 };
 pub use bindings::sandtrap::detector::types::{
-    ContainerFilter, ContainerInfo, DnsResponse, Field, HealthInfo, HealthStatus, PodInfo,
-    ProcessInfo, ResolvedSymbols, StoreError, StoreMetadata, StoreMetrics, SymbolInfo, SystemInfo,
-    Value,
+    ContainerFilter, Field, HealthInfo, HealthStatus, StoreError, StoreMetadata, StoreMetrics,
+    SystemInfo, Value,
 };
 pub use sandtrap_wire::{Arg, Batch, ProcessView, StrList, ValueRef};
+pub use stores::{ContainerRecord, DnsRecord, ProcessRecord, SymbolRecord};
 
 /// One event, read in place from the batch the host sent
-/// (`docs/event-encoding.md`): `ev.name()`, `ev.process().exe()`,
+/// (`docs/wire-encoding.md`): `ev.name()`, `ev.process().exe()`,
 /// `ev.arg_str("pathname")`, … Strings borrow from the batch; copy what
 /// you keep past the call.
 pub type Event<'a> = sandtrap_wire::EventView<'a>;
@@ -70,7 +71,7 @@ pub use config::Config;
 pub use describe::{DescriptionBuilder, describe, finding, select};
 
 /// The contract version this SDK builds against.
-pub const CONTRACT_VERSION: &str = "0.2.0";
+pub const CONTRACT_VERSION: &str = "0.3.0";
 
 /// A detector: created by `init` once per instance, then called for every
 /// event one of its selectors matched.
@@ -92,7 +93,7 @@ pub mod prelude {
     pub use crate::log;
     pub use crate::stores;
     pub use crate::{
-        Config, Description, Detection, Detector, Event, FilterOp, ProcessInfo, Severity,
+        Config, Description, Detection, Detector, Event, FilterOp, ProcessRecord, Severity,
         StoreError, StrList, Value, ValueRef, describe, export_detector, finding, select,
     };
 }

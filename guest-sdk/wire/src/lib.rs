@@ -1,20 +1,31 @@
-//! The flat encoding of event batches that crosses the sandbox boundary
-//! (`on-events` in contract 0.2; the layout is `docs/event-encoding.md`).
+//! The flat encoding that crosses the sandbox boundary (contract 0.3; the
+//! layout is `docs/wire-encoding.md`): event batches into a detector, and
+//! the records the stores answer with.
 //!
 //! The host encodes each event once with [`encode_event`] and frames the
-//! events a detector selected with [`encode_batch`]; the Rust SDK reads
-//! them in place through [`Batch`] and [`EventView`], decoding only the
-//! fields a detector asks for. Nothing here allocates on the read side,
+//! events a detector selected with [`encode_batch`]; it answers store
+//! calls with [`encode_records`] of [`ProcessFields`] and the like. The
+//! Rust SDK reads both in place, through [`Batch`] and [`EventView`], and
+//! [`Records`] of [`ProcessRecord`] and the like, decoding only the fields
+//! a detector asks for. Nothing here allocates on the read side,
 //! and no input makes a reader panic: a malformed field reads as absent.
 //!
 //! The crate has no dependencies so it builds for the host and for
 //! `wasm32-wasip2` guests alike.
 
 mod read;
+mod records;
 mod write;
 
 pub use read::{Arg, Batch, EventView, ProcessView, StrList, ValueRef};
-pub use write::{EncodeError, EventHeader, WriteValue, encode_batch, encode_event};
+pub use records::{
+    ContainerRecord, DnsRecord, PodRef, ProcessRecord, Record, Records, ReputationRecord, Status,
+    SymbolRecord,
+};
+pub use write::{
+    ContainerFields, DnsFields, EncodeError, EncodeRecord, EventHeader, PodFields, ProcessFields,
+    ReputationFields, SymbolFields, WriteValue, encode_batch, encode_event, encode_records,
+};
 
 /// Size of an event's fixed part, before the argument table.
 pub const HEADER_LEN: usize = 104;
@@ -57,5 +68,63 @@ pub(crate) mod at {
     pub const ARG_COUNT: usize = 100;
 }
 
+/// Offsets of the fixed fields of each store record kind, and its size.
+pub(crate) mod rec {
+    pub mod process {
+        pub const ENTITY_ID: usize = 0;
+        pub const PARENT_ENTITY_ID: usize = 8;
+        pub const START_TIME: usize = 16;
+        pub const EXIT_TIME: usize = 24;
+        pub const PID: usize = 32;
+        pub const PPID: usize = 36;
+        pub const UID: usize = 40;
+        pub const GID: usize = 44;
+        pub const NAME: usize = 48;
+        pub const EXE: usize = 56;
+        pub const CONTAINER_ID: usize = 64;
+        pub const ARGV: usize = 72;
+        pub const LEN: usize = 80;
+    }
+    pub mod container {
+        pub const START_TIME: usize = 0;
+        pub const ID: usize = 8;
+        pub const NAME: usize = 16;
+        pub const IMAGE: usize = 24;
+        pub const IMAGE_DIGEST: usize = 32;
+        pub const RUNTIME: usize = 40;
+        pub const POD_NAME: usize = 48;
+        pub const POD_UID: usize = 56;
+        pub const POD_NAMESPACE: usize = 64;
+        pub const FLAGS: usize = 72;
+        pub const LEN: usize = 80;
+        pub const HAS_POD: u8 = 1;
+        pub const SANDBOX: u8 = 2;
+    }
+    pub mod dns {
+        pub const QUERY: usize = 0;
+        pub const IPS: usize = 8;
+        pub const DOMAINS: usize = 16;
+        pub const LEN: usize = 24;
+    }
+    pub mod symbol {
+        pub const QUERY: usize = 0;
+        pub const ADDRESS: usize = 8;
+        pub const NAME: usize = 16;
+        pub const MODULE: usize = 24;
+        pub const LEN: usize = 32;
+    }
+    pub mod reputation {
+        pub const LAST_UPDATED: usize = 0;
+        pub const IP: usize = 8;
+        pub const SOURCE: usize = 16;
+        pub const TAGS: usize = 24;
+        pub const STATUS: usize = 32;
+        pub const SEVERITY: usize = 33;
+        pub const LEN: usize = 40;
+    }
+}
+
+#[cfg(test)]
+mod record_tests;
 #[cfg(test)]
 mod tests;

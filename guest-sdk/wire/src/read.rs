@@ -6,12 +6,12 @@
 
 use crate::{ARG_LEN, HEADER_LEN, at, kind};
 
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     let s = b.get(at..at.checked_add(4)?)?;
     Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
-fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+pub(crate) fn u64_at(b: &[u8], at: usize) -> Option<u64> {
     let s = b.get(at..at.checked_add(8)?)?;
     let mut a = [0u8; 8];
     a.copy_from_slice(s);
@@ -19,14 +19,37 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
 }
 
 /// The bytes an (offset, length) pair at `at` points to.
-fn bytes_at(b: &[u8], at: usize) -> Option<&[u8]> {
+pub(crate) fn bytes_at(b: &[u8], at: usize) -> Option<&[u8]> {
     let off = u32_at(b, at)? as usize;
     let len = u32_at(b, at + 4)? as usize;
     b.get(off..off.checked_add(len)?)
 }
 
-fn str_at(b: &[u8], at: usize) -> Option<&str> {
+pub(crate) fn str_at(b: &[u8], at: usize) -> Option<&str> {
     std::str::from_utf8(bytes_at(b, at)?).ok()
+}
+
+/// The count of a framed buffer (a batch or a record list), cut to the
+/// offset table that fits in it.
+pub(crate) fn frame_count(buf: &[u8]) -> usize {
+    let announced = u32_at(buf, 0).unwrap_or(0) as usize;
+    announced.min(buf.len().saturating_sub(4) / 4)
+}
+
+/// The bytes of item `i` of a framed buffer of `count` items: from its
+/// start to the next one's, the last to the end. Malformed bounds read as
+/// an empty item.
+pub(crate) fn frame(buf: &[u8], count: usize, i: usize) -> Option<&[u8]> {
+    if i >= count {
+        return None;
+    }
+    let start = u32_at(buf, 4 + 4 * i)? as usize;
+    let end = if i + 1 < count {
+        u32_at(buf, 4 + 4 * (i + 1))? as usize
+    } else {
+        buf.len()
+    };
+    Some(buf.get(start..end).unwrap_or(&[]))
 }
 
 /// A batch of encoded events.
@@ -40,11 +63,9 @@ impl<'a> Batch<'a> {
     /// A view of `buf`. A count larger than the offset table that fits in
     /// the buffer is cut to what fits.
     pub fn new(buf: &'a [u8]) -> Self {
-        let announced = u32_at(buf, 0).unwrap_or(0) as usize;
-        let fits = buf.len().saturating_sub(4) / 4;
         Batch {
             buf,
-            count: announced.min(fits),
+            count: frame_count(buf),
         }
     }
 
@@ -60,16 +81,7 @@ impl<'a> Batch<'a> {
 
     /// Event `i`; an event whose bounds are malformed reads as empty.
     pub fn get(&self, i: usize) -> Option<EventView<'a>> {
-        if i >= self.count {
-            return None;
-        }
-        let start = u32_at(self.buf, 4 + 4 * i)? as usize;
-        let end = if i + 1 < self.count {
-            u32_at(self.buf, 4 + 4 * (i + 1))? as usize
-        } else {
-            self.buf.len()
-        };
-        Some(EventView::new(self.buf.get(start..end).unwrap_or(&[])))
+        frame(self.buf, self.count, i).map(EventView::new)
     }
 
     /// The events in order.
@@ -267,16 +279,7 @@ impl<'a> Arg<'a> {
             kind::UINT => ValueRef::Uint(u64_at(b, p)?),
             kind::BOOL => ValueRef::Bool(u64_at(b, p)? != 0),
             kind::BYTES => ValueRef::Bytes(bytes_at(b, p)?),
-            kind::STR_LIST => {
-                let off = u32_at(b, p)? as usize;
-                let count = u32_at(b, p + 4)? as usize;
-                let table = b.get(off..off.checked_add(count.checked_mul(8)?)?)?;
-                ValueRef::StrList(StrList {
-                    event: b,
-                    table_at: off,
-                    count: table.len() / 8,
-                })
-            }
+            kind::STR_LIST => ValueRef::StrList(str_list_at(b, p)?),
             _ => return None,
         };
         Some(Arg { name, value })
@@ -293,6 +296,19 @@ pub enum ValueRef<'a> {
     Bool(bool),
     Bytes(&'a [u8]),
     StrList(StrList<'a>),
+}
+
+/// The string list whose (offset, count) pair is at `at`; `None` when the
+/// table does not fit in `b`.
+pub(crate) fn str_list_at(b: &[u8], at: usize) -> Option<StrList<'_>> {
+    let off = u32_at(b, at)? as usize;
+    let count = u32_at(b, at + 4)? as usize;
+    let table = b.get(off..off.checked_add(count.checked_mul(8)?)?)?;
+    Some(StrList {
+        event: b,
+        table_at: off,
+        count: table.len() / 8,
+    })
 }
 
 /// A list of strings read in place.

@@ -38,13 +38,20 @@ pub enum WriteValue<'a, S: AsRef<str> = String> {
 /// Why an event or batch cannot be encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EncodeError {
-    /// Offsets are 32-bit: an event or batch beyond 4 GiB cannot be framed.
+    /// Offsets are 32-bit: an event, batch or answer beyond 4 GiB cannot
+    /// be framed.
     TooLarge,
+    /// The records yielded fewer items than their iterator announced, so
+    /// the offset table cannot be filled.
+    ShortIterator,
 }
 
 impl std::fmt::Display for EncodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("event batch larger than 4 GiB")
+        f.write_str(match self {
+            EncodeError::TooLarge => "encoding larger than 4 GiB",
+            EncodeError::ShortIterator => "fewer records than announced",
+        })
     }
 }
 
@@ -115,13 +122,7 @@ where
                 }
                 WriteValue::StrList(list) => {
                     w.out[base + entry + 8] = kind::STR_LIST;
-                    let start = w.out.len() - base;
-                    w.u32_at(payload, to_u32(start)?);
-                    w.u32_at(payload + 4, to_u32(list.len())?);
-                    w.out.resize(w.out.len() + list.len() * 8, 0);
-                    for (j, s) in list.iter().enumerate() {
-                        w.str_at(start + j * 8, s.as_ref().as_bytes())?;
-                    }
+                    w.list_at(payload, list)?;
                 }
             }
             written += 1;
@@ -167,6 +168,28 @@ impl Writer<'_> {
     }
 }
 
+impl Writer<'_> {
+    /// Appends a table of strs and their bytes, and points the str-list at
+    /// `at` to the table. An empty list still records where it would start.
+    fn list_at<S: AsRef<str>>(&mut self, at: usize, list: &[S]) -> Result<(), EncodeError> {
+        let start = self.out.len() - self.base;
+        self.u32_at(at, to_u32(start)?);
+        self.u32_at(at + 4, to_u32(list.len())?);
+        self.out.resize(self.out.len() + list.len() * 8, 0);
+        for (j, s) in list.iter().enumerate() {
+            self.str_at(start + j * 8, s.as_ref().as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Starts a record of `fixed` zeroed bytes at the end of `out`.
+    fn record(out: &mut Vec<u8>, fixed: usize) -> Writer<'_> {
+        let base = out.len();
+        out.resize(base + fixed, 0);
+        Writer { out, base }
+    }
+}
+
 fn to_u32(n: usize) -> Result<u32, EncodeError> {
     u32::try_from(n).map_err(|_| EncodeError::TooLarge)
 }
@@ -192,4 +215,197 @@ where
         out.extend_from_slice(e);
     }
     Ok(())
+}
+
+/// One record of a store answer, appended to a record list by
+/// [`encode_records`].
+pub trait EncodeRecord {
+    /// Appends the record to `out`; its offsets count from where it starts.
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError>;
+}
+
+/// Writes `records` as one record list to `out` (cleared first). On error
+/// `out` is left empty.
+pub fn encode_records<R, I>(out: &mut Vec<u8>, records: I) -> Result<(), EncodeError>
+where
+    R: EncodeRecord,
+    I: ExactSizeIterator<Item = R>,
+{
+    out.clear();
+    let count = records.len();
+    let write = |out: &mut Vec<u8>| -> Result<(), EncodeError> {
+        out.extend_from_slice(&to_u32(count)?.to_le_bytes());
+        out.resize(4 + 4 * count, 0);
+        // As in `encode_event`, an iterator is held to the count it announced.
+        let mut written = 0;
+        for (i, r) in records.take(count).enumerate() {
+            let start = to_u32(out.len())?;
+            out[4 + 4 * i..8 + 4 * i].copy_from_slice(&start.to_le_bytes());
+            r.encode(out)?;
+            written += 1;
+        }
+        if written != count {
+            return Err(EncodeError::ShortIterator);
+        }
+        to_u32(out.len()).map(|_| ())
+    };
+    let result = write(out);
+    if result.is_err() {
+        out.clear();
+    }
+    result
+}
+
+impl<R: EncodeRecord> EncodeRecord for &R {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        (*self).encode(out)
+    }
+}
+
+/// A process record to encode.
+#[derive(Debug, Clone, Copy, Default)]
+#[allow(missing_docs, reason = "the fields are the layout's, documented there")]
+pub struct ProcessFields<'a, S: AsRef<str> = String> {
+    pub entity_id: u64,
+    pub parent_entity_id: u64,
+    pub start_time: u64,
+    /// `None` while the process runs.
+    pub exit_time: Option<u64>,
+    pub pid: u32,
+    pub ppid: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub name: &'a str,
+    pub exe: &'a str,
+    pub container_id: &'a str,
+    pub argv: &'a [S],
+}
+
+impl<S: AsRef<str>> EncodeRecord for ProcessFields<'_, S> {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        use crate::rec::process as at;
+        let mut w = Writer::record(out, at::LEN);
+        w.u64_at(at::ENTITY_ID, self.entity_id);
+        w.u64_at(at::PARENT_ENTITY_ID, self.parent_entity_id);
+        w.u64_at(at::START_TIME, self.start_time);
+        w.u64_at(at::EXIT_TIME, self.exit_time.unwrap_or(0));
+        w.u32_at(at::PID, self.pid);
+        w.u32_at(at::PPID, self.ppid);
+        w.u32_at(at::UID, self.uid);
+        w.u32_at(at::GID, self.gid);
+        w.str_at(at::NAME, self.name.as_bytes())?;
+        w.str_at(at::EXE, self.exe.as_bytes())?;
+        w.str_at(at::CONTAINER_ID, self.container_id.as_bytes())?;
+        w.list_at(at::ARGV, self.argv)
+    }
+}
+
+/// A container record to encode.
+#[derive(Debug, Clone, Copy, Default)]
+#[allow(missing_docs, reason = "the fields are the layout's, documented there")]
+pub struct ContainerFields<'a> {
+    pub start_time: u64,
+    pub id: &'a str,
+    pub name: &'a str,
+    pub image: &'a str,
+    pub image_digest: &'a str,
+    pub runtime: &'a str,
+    pub pod: Option<PodFields<'a>>,
+}
+
+/// The pod of a container record.
+#[derive(Debug, Clone, Copy, Default)]
+#[allow(missing_docs, reason = "the fields are the layout's, documented there")]
+pub struct PodFields<'a> {
+    pub name: &'a str,
+    pub uid: &'a str,
+    pub namespace: &'a str,
+    pub sandbox: bool,
+}
+
+impl EncodeRecord for ContainerFields<'_> {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        use crate::rec::container as at;
+        let mut w = Writer::record(out, at::LEN);
+        w.u64_at(at::START_TIME, self.start_time);
+        w.str_at(at::ID, self.id.as_bytes())?;
+        w.str_at(at::NAME, self.name.as_bytes())?;
+        w.str_at(at::IMAGE, self.image.as_bytes())?;
+        w.str_at(at::IMAGE_DIGEST, self.image_digest.as_bytes())?;
+        w.str_at(at::RUNTIME, self.runtime.as_bytes())?;
+        if let Some(pod) = &self.pod {
+            w.str_at(at::POD_NAME, pod.name.as_bytes())?;
+            w.str_at(at::POD_UID, pod.uid.as_bytes())?;
+            w.str_at(at::POD_NAMESPACE, pod.namespace.as_bytes())?;
+            let sandbox = if pod.sandbox { at::SANDBOX } else { 0 };
+            w.out[w.base + at::FLAGS] = at::HAS_POD | sandbox;
+        }
+        Ok(())
+    }
+}
+
+/// A DNS response record to encode.
+#[derive(Debug, Clone, Copy)]
+#[allow(missing_docs, reason = "the fields are the layout's, documented there")]
+pub struct DnsFields<'a, S: AsRef<str> = String> {
+    pub query: &'a str,
+    pub ips: &'a [S],
+    pub domains: &'a [S],
+}
+
+impl<S: AsRef<str>> EncodeRecord for DnsFields<'_, S> {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        use crate::rec::dns as at;
+        let mut w = Writer::record(out, at::LEN);
+        w.str_at(at::QUERY, self.query.as_bytes())?;
+        w.list_at(at::IPS, self.ips)?;
+        w.list_at(at::DOMAINS, self.domains)
+    }
+}
+
+/// A symbol record to encode.
+#[derive(Debug, Clone, Copy, Default)]
+#[allow(missing_docs, reason = "the fields are the layout's, documented there")]
+pub struct SymbolFields<'a> {
+    pub query: u64,
+    pub address: u64,
+    pub name: &'a str,
+    pub module: &'a str,
+}
+
+impl EncodeRecord for SymbolFields<'_> {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        use crate::rec::symbol as at;
+        let mut w = Writer::record(out, at::LEN);
+        w.u64_at(at::QUERY, self.query);
+        w.u64_at(at::ADDRESS, self.address);
+        w.str_at(at::NAME, self.name.as_bytes())?;
+        w.str_at(at::MODULE, self.module.as_bytes())
+    }
+}
+
+/// A reputation record to encode.
+#[derive(Debug, Clone, Copy)]
+#[allow(missing_docs, reason = "the fields are the layout's, documented there")]
+pub struct ReputationFields<'a, S: AsRef<str> = String> {
+    pub last_updated: u64,
+    pub ip: &'a str,
+    pub source: &'a str,
+    pub tags: &'a [S],
+    pub status: crate::Status,
+    pub severity: u8,
+}
+
+impl<S: AsRef<str>> EncodeRecord for ReputationFields<'_, S> {
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        use crate::rec::reputation as at;
+        let mut w = Writer::record(out, at::LEN);
+        w.u64_at(at::LAST_UPDATED, self.last_updated);
+        w.str_at(at::IP, self.ip.as_bytes())?;
+        w.str_at(at::SOURCE, self.source.as_bytes())?;
+        w.list_at(at::TAGS, self.tags)?;
+        w.out[w.base + at::STATUS] = self.status.code();
+        w.out[w.base + at::SEVERITY] = self.severity;
+        Ok(())
+    }
 }

@@ -45,7 +45,7 @@ impl Event {
     }
 
     /// Appends the event in the flat encoding detectors receive
-    /// (`docs/event-encoding.md`).
+    /// (`docs/wire-encoding.md`).
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), sandtrap_wire::EncodeError> {
         use sandtrap_wire::WriteValue as W;
         let p = &self.process;

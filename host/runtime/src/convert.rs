@@ -4,6 +4,7 @@
 //! shuffling, and so the mapping of the sentinel errors is written once.
 
 use sandtrap_model as m;
+use sandtrap_wire as wire;
 
 use crate::bindings::{guest, ip_reputation as rep, types as w};
 
@@ -27,37 +28,83 @@ pub(crate) fn value_from_wit(v: w::Value) -> m::Value {
     }
 }
 
-pub(crate) fn process_to_wit(p: m::ProcessInfo) -> w::ProcessInfo {
-    w::ProcessInfo {
+/// Encodes a store answer as a record list (`docs/wire-encoding.md`).
+pub(crate) fn records<R, I>(records: I) -> Result<Vec<u8>, w::StoreError>
+where
+    R: wire::EncodeRecord,
+    I: ExactSizeIterator<Item = R>,
+{
+    let mut out = Vec::new();
+    wire::encode_records(&mut out, records)
+        .map_err(|e| w::StoreError::InvalidArgument(format!("answer cannot be encoded: {e}")))?;
+    Ok(out)
+}
+
+pub(crate) fn process(p: &m::ProcessInfo) -> wire::ProcessFields<'_> {
+    wire::ProcessFields {
         entity_id: p.entity_id,
         parent_entity_id: p.parent_entity_id,
+        start_time: p.start_time,
+        exit_time: p.exit_time,
         pid: p.pid,
         ppid: p.ppid,
-        name: p.name,
-        exe: p.exe,
-        argv: p.argv,
-        start_time: p.start_time,
         uid: p.uid,
         gid: p.gid,
-        container_id: p.container_id,
-        exit_time: p.exit_time,
+        name: &p.name,
+        exe: &p.exe,
+        container_id: &p.container_id,
+        argv: &p.argv,
     }
 }
 
-pub(crate) fn container_to_wit(c: m::ContainerInfo) -> w::ContainerInfo {
-    w::ContainerInfo {
-        id: c.id,
-        name: c.name,
-        image: c.image,
-        image_digest: c.image_digest,
-        runtime: c.runtime,
+pub(crate) fn container(c: &m::ContainerInfo) -> wire::ContainerFields<'_> {
+    wire::ContainerFields {
         start_time: c.start_time,
-        pod: c.pod.map(|p| w::PodInfo {
-            name: p.name,
-            uid: p.uid,
-            namespace: p.namespace,
+        id: &c.id,
+        name: &c.name,
+        image: &c.image,
+        image_digest: &c.image_digest,
+        runtime: &c.runtime,
+        pod: c.pod.as_ref().map(|p| wire::PodFields {
+            name: &p.name,
+            uid: &p.uid,
+            namespace: &p.namespace,
             sandbox: p.sandbox,
         }),
+    }
+}
+
+pub(crate) fn dns(d: &m::DnsResponse) -> wire::DnsFields<'_> {
+    wire::DnsFields {
+        query: &d.query,
+        ips: &d.ips,
+        domains: &d.domains,
+    }
+}
+
+/// A symbol found for the address `query`.
+pub(crate) fn symbol(query: u64, s: &m::SymbolInfo) -> wire::SymbolFields<'_> {
+    wire::SymbolFields {
+        query,
+        address: s.address,
+        name: &s.name,
+        module: &s.module,
+    }
+}
+
+pub(crate) fn reputation<'a>(source: &'a str, r: &'a m::Reputation) -> wire::ReputationFields<'a> {
+    wire::ReputationFields {
+        last_updated: r.last_updated,
+        ip: &r.ip,
+        source,
+        tags: &r.tags,
+        status: match r.status {
+            m::ReputationStatus::Unknown => wire::Status::Unknown,
+            m::ReputationStatus::Clean => wire::Status::Clean,
+            m::ReputationStatus::Suspicious => wire::Status::Suspicious,
+            m::ReputationStatus::Blacklisted => wire::Status::Blacklisted,
+        },
+        severity: r.severity,
     }
 }
 
@@ -80,22 +127,6 @@ pub(crate) fn system_to_wit(s: m::SystemInfo) -> w::SystemInfo {
                 inode: n.inode,
             })
             .collect(),
-    }
-}
-
-pub(crate) fn symbol_to_wit(s: m::SymbolInfo) -> w::SymbolInfo {
-    w::SymbolInfo {
-        name: s.name,
-        address: s.address,
-        module: s.module,
-    }
-}
-
-pub(crate) fn dns_to_wit(d: m::DnsResponse) -> w::DnsResponse {
-    w::DnsResponse {
-        query: d.query,
-        ips: d.ips,
-        domains: d.domains,
     }
 }
 
@@ -132,31 +163,12 @@ pub(crate) fn metadata_to_wit(x: m::StoreMetadata) -> w::StoreMetadata {
     }
 }
 
-pub(crate) fn status_to_wit(s: m::ReputationStatus) -> rep::ReputationStatus {
-    match s {
-        m::ReputationStatus::Unknown => rep::ReputationStatus::Unknown,
-        m::ReputationStatus::Clean => rep::ReputationStatus::Clean,
-        m::ReputationStatus::Suspicious => rep::ReputationStatus::Suspicious,
-        m::ReputationStatus::Blacklisted => rep::ReputationStatus::Blacklisted,
-    }
-}
-
 pub(crate) fn status_from_wit(s: rep::ReputationStatus) -> m::ReputationStatus {
     match s {
         rep::ReputationStatus::Unknown => m::ReputationStatus::Unknown,
         rep::ReputationStatus::Clean => m::ReputationStatus::Clean,
         rep::ReputationStatus::Suspicious => m::ReputationStatus::Suspicious,
         rep::ReputationStatus::Blacklisted => m::ReputationStatus::Blacklisted,
-    }
-}
-
-pub(crate) fn reputation_to_wit(r: m::Reputation) -> rep::Reputation {
-    rep::Reputation {
-        ip: r.ip,
-        status: status_to_wit(r.status),
-        severity: r.severity,
-        tags: r.tags,
-        last_updated: r.last_updated,
     }
 }
 

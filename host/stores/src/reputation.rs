@@ -206,6 +206,20 @@ impl ReputationStore {
         r
     }
 
+    /// The winning entry for `ip`, with the source that wrote it.
+    pub fn get_sourced(&self, ip: &str) -> Result<SourcedReputation, StoreError> {
+        let r = self
+            .matched(ip, |sources| {
+                self.winner_of(sources).map(|(s, rep)| SourcedReputation {
+                    source: s.clone(),
+                    reputation: rep.clone(),
+                })
+            })
+            .and_then(|w| w.ok_or(StoreError::NotFound));
+        self.counters.record(self.clock.as_ref(), &r);
+        r
+    }
+
     /// Every source's entry for the key `ip` matches, sorted by source.
     pub fn get_all(&self, ip: &str) -> Result<Vec<SourcedReputation>, StoreError> {
         let r = self.matched(ip, |sources| {
@@ -254,6 +268,14 @@ impl ReputationStore {
     /// then to the smallest source name, so the answer never depends on
     /// write order.
     fn winner<'a>(&self, sources: &'a BTreeMap<String, Reputation>) -> Option<&'a Reputation> {
+        self.winner_of(sources).map(|(_, r)| r)
+    }
+
+    /// The winning source and its entry.
+    fn winner_of<'a>(
+        &self,
+        sources: &'a BTreeMap<String, Reputation>,
+    ) -> Option<(&'a String, &'a Reputation)> {
         let config = self.config.read();
         let rank = |(s, r): &(&'a String, &'a Reputation)| {
             let primary = match config.policy {
@@ -265,7 +287,7 @@ impl ReputationStore {
             };
             (primary, r.last_updated, Reverse(s.as_str()))
         };
-        sources.iter().max_by_key(rank).map(|(_, r)| r)
+        sources.iter().max_by_key(rank)
     }
 }
 

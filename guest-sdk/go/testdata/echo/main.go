@@ -1,14 +1,15 @@
 // The Go SDK's ABI test detector, not a product detector: it sends back
-// what crossed the canonical ABI (events through the flat batch decoder,
-// everything else as WIT records) so scenarios can compare it by value.
+// what crossed the canonical ABI (events and store answers through the
+// flat decoders, everything else as WIT records) so scenarios can compare
+// it by value.
 //
 //   - `echo` events: every argument as a field of the same name (all six
 //     value kinds), and the event header and process context as `event.*`
 //     and `process.*` fields;
 //   - `echo_config`: each init configuration pair as a `config.KEY` field;
 //   - `probe_stores`: answers of the imported stores (process, ancestry,
-//     container, DNS, system, syscalls, registry, clock), for the records
-//     the host lowers into guest memory;
+//     container, DNS as record views; system, syscalls, registry, clock as
+//     typed values);
 //   - `probe_more`: kernel symbols, ip-reputation (a fixture store read
 //     through a Reader, and a store of its own written and read back),
 //     registry metrics, container by name;
@@ -151,17 +152,19 @@ func probeStores(ev *sandtrap.Event) sandtrap.Detection {
 	sandtrap.Logf(sandtrap.LevelInfo, "probing stores for event %d", ev.Seq())
 
 	if p, err := sandtrap.GetProcess(ev.Process.EntityID()); err == nil {
-		d = d.Str("process.name", p.Name).
-			Str("process.exe", p.Exe).
-			List("process.argv", p.Argv).
-			Uint("process.pid", uint64(p.PID)).
-			Uint("process.ppid", uint64(p.PPID)).
-			Uint("process.uid", uint64(p.UID)).
-			Uint("process.gid", uint64(p.GID)).
-			Uint("process.start_time", p.StartTime).
-			Str("process.container_id", p.ContainerID).
-			Bool("process.exited", p.ExitTime != nil).
-			Bool("process.parent_matches", p.ParentEntityID == ev.Process.ParentEntityID())
+		_, exited := p.ExitTime()
+		d = d.Str("process.name", p.Name()).
+			Str("process.exe", p.Exe()).
+			List("process.argv", p.Argv()).
+			Uint("process.pid", uint64(p.PID())).
+			Uint("process.ppid", uint64(p.PPID())).
+			Uint("process.uid", uint64(p.UID())).
+			Uint("process.gid", uint64(p.GID())).
+			Uint("process.start_time", p.StartTime()).
+			Str("process.container_id", p.ContainerID()).
+			Bool("process.exited", exited).
+			Bool("process.entity_matches", p.EntityID() == ev.Process.EntityID()).
+			Bool("process.parent_matches", p.ParentEntityID() == ev.Process.ParentEntityID())
 	} else {
 		d = d.Str("process.error", errName(err))
 	}
@@ -169,31 +172,33 @@ func probeStores(ev *sandtrap.Event) sandtrap.Detection {
 	d = d.Str("process.missing", errName(err))
 
 	if chain, err := sandtrap.GetAncestry(ev.Process.EntityID(), 8); err == nil {
-		names := make([]string, len(chain))
-		for i, p := range chain {
-			names[i] = fmt.Sprintf("%s(%d)", p.Name, p.PID)
+		names := make([]string, chain.Len())
+		underSystemd := false
+		for i, p := range chain.All() {
+			names[i] = fmt.Sprintf("%s(%d)", p.Name(), p.PID())
+			underSystemd = underSystemd || (i > 0 && p.Is("systemd"))
 		}
-		d = d.List("ancestry", names)
+		d = d.List("ancestry", names).Bool("ancestry.systemd", underSystemd)
 	} else {
 		d = d.Str("ancestry.error", errName(err))
 	}
 	if kids, err := sandtrap.GetChildProcesses(ev.Process.ParentEntityID()); err == nil {
-		d = d.Uint("siblings", uint64(len(kids)))
+		d = d.Uint("siblings", uint64(kids.Len()))
 	}
 
 	if id, ok := ev.ArgStr("container"); ok {
 		if c, err := sandtrap.GetContainer(id); err == nil {
-			d = d.Str("container.id", c.ID).
-				Str("container.name", c.Name).
-				Str("container.image", c.Image).
-				Str("container.image_digest", c.ImageDigest).
-				Str("container.runtime", c.Runtime).
-				Uint("container.start_time", c.StartTime)
-			if c.Pod != nil {
-				d = d.Str("pod.name", c.Pod.Name).
-					Str("pod.uid", c.Pod.UID).
-					Str("pod.namespace", c.Pod.Namespace).
-					Bool("pod.sandbox", c.Pod.Sandbox)
+			d = d.Str("container.id", c.ID()).
+				Str("container.name", c.Name()).
+				Str("container.image", c.Image()).
+				Str("container.image_digest", c.ImageDigest()).
+				Str("container.runtime", c.Runtime()).
+				Uint("container.start_time", c.StartTime())
+			if pod, ok := c.Pod(); ok {
+				d = d.Str("pod.name", pod.Name()).
+					Str("pod.uid", pod.UID()).
+					Str("pod.namespace", pod.Namespace()).
+					Bool("pod.sandbox", pod.Sandbox())
 			}
 		} else {
 			d = d.Str("container.error", errName(err))
@@ -203,21 +208,21 @@ func probeStores(ev *sandtrap.Event) sandtrap.Detection {
 	d = d.Str("container.short_id", errName(err))
 	runtime := "docker"
 	if list, err := sandtrap.ListContainers(&sandtrap.ContainerFilter{Runtime: &runtime}); err == nil {
-		names := make([]string, len(list))
-		for i, c := range list {
-			names[i] = c.Name
+		names := make([]string, list.Len())
+		for i, c := range list.All() {
+			names[i] = c.Name()
 		}
 		d = d.List("containers.docker", names)
 	} else {
 		d = d.Str("containers.error", errName(err))
 	}
 	if list, err := sandtrap.ListContainers(nil); err == nil {
-		d = d.Uint("containers.all", uint64(len(list)))
+		d = d.Uint("containers.all", uint64(list.Len()))
 	}
 
 	if q, ok := ev.ArgStr("dns"); ok {
 		if r, err := sandtrap.GetDNSResponse(q); err == nil {
-			d = d.Str("dns.query", r.Query).List("dns.ips", r.IPs).List("dns.domains", r.Domains)
+			d = d.Str("dns.query", r.Query()).List("dns.ips", r.IPs()).List("dns.domains", r.Domains())
 		} else {
 			d = d.Str("dns.error", errName(err))
 		}
@@ -261,8 +266,8 @@ func probeMore() sandtrap.Detection {
 
 	if syms, err := sandtrap.ResolveSymbolByAddress(0xffffffff81000010); err == nil {
 		var names []string
-		for _, s := range syms {
-			names = append(names, fmt.Sprintf("%s@%x[%s]", s.Name, s.Address, s.Module))
+		for _, s := range syms.All() {
+			names = append(names, fmt.Sprintf("%s@%x[%s]<-%x", s.Name(), s.Address(), s.Module(), s.Query()))
 		}
 		d = d.List("symbol.at", names)
 	} else {
@@ -275,10 +280,8 @@ func probeMore() sandtrap.Detection {
 	}
 	if batch, err := sandtrap.ResolveSymbolsBatch([]uint64{0xffffffffc0a00020, 1, 0xffffffff81000010}); err == nil {
 		var names []string
-		for _, r := range batch {
-			for _, s := range r.Symbols {
-				names = append(names, fmt.Sprintf("%x=%s[%s]", r.Address, s.Name, s.Module))
-			}
+		for _, s := range batch.All() {
+			names = append(names, fmt.Sprintf("%x=%s[%s]", s.Query(), s.Name(), s.Module()))
 		}
 		d = d.List("symbol.batch", names)
 	} else {
@@ -287,18 +290,20 @@ func probeMore() sandtrap.Detection {
 
 	if r, err := sandtrap.OpenReputation("feed"); err == nil {
 		if rep, err := r.Get("198.51.100.7"); err == nil {
-			d = d.Str("feed.ip", rep.IP).
-				Uint("feed.status", uint64(rep.Status)).
-				Uint("feed.severity", uint64(rep.Severity)).
-				List("feed.tags", rep.Tags).
-				Uint("feed.last_updated", rep.LastUpdated)
+			d = d.Str("feed.ip", rep.IP()).
+				Str("feed.source", rep.Source()).
+				Uint("feed.status", uint64(rep.Status())).
+				Str("feed.status_name", rep.Status().String()).
+				Uint("feed.severity", uint64(rep.Severity())).
+				List("feed.tags", rep.Tags()).
+				Uint("feed.last_updated", rep.LastUpdated())
 		} else {
 			d = d.Str("feed.error", errName(err))
 		}
 		if all, err := r.GetAll("198.51.100.7"); err == nil {
 			var srcs []string
-			for _, s := range all {
-				srcs = append(srcs, fmt.Sprintf("%s:%d", s.Source, s.Reputation.Severity))
+			for _, s := range all.All() {
+				srcs = append(srcs, fmt.Sprintf("%s:%s:%d", s.Source(), s.IP(), s.Severity()))
 			}
 			d = d.List("feed.all", srcs)
 		}
@@ -323,10 +328,19 @@ func probeMore() sandtrap.Detection {
 		d = d.Uint("own.batch", uint64(n)).Str("own.batch.error", errName(err))
 		reader := w.Reader()
 		if rep, err := reader.Get("203.0.113.9"); err == nil {
-			d = d.Uint("own.status", uint64(rep.Status)).Uint("own.severity", uint64(rep.Severity))
+			d = d.Uint("own.status", uint64(rep.Status())).
+				Uint("own.severity", uint64(rep.Severity())).
+				Str("own.source", rep.Source())
+		}
+		if all, err := reader.GetAll("203.0.113.9"); err == nil {
+			var srcs []string
+			for _, s := range all.All() {
+				srcs = append(srcs, s.Source()+":"+strings.Join(s.Tags(), "+"))
+			}
+			d = d.List("own.all", srcs)
 		}
 		if rep, err := reader.Get("192.0.2.77"); err == nil {
-			d = d.Str("own.prefix", rep.IP)
+			d = d.Str("own.prefix", rep.IP())
 		}
 		deleted, _ := w.Delete("batch", "203.0.113.9")
 		cleared, _ := w.Clear("probe")
@@ -350,7 +364,7 @@ func probeMore() sandtrap.Detection {
 		d = d.Bool("own.writable", md.Writable).Str("own.owner", owner)
 	}
 	if c, err := sandtrap.GetContainerByName("web"); err == nil {
-		d = d.Str("byname.image", c.Image)
+		d = d.Str("byname.image", c.Image())
 	} else {
 		d = d.Str("byname.error", errName(err))
 	}

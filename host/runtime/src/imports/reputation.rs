@@ -11,7 +11,7 @@ use sandtrap_stores::ReputationStore;
 use wasmtime::component::Resource;
 
 use crate::bindings::ip_reputation::{
-    ConflictPolicy, Host, HostReader, HostWriter, Reputation, SourcePriority, SourcedReputation,
+    ConflictPolicy, Host, HostReader, HostWriter, Reputation, SourcePriority,
 };
 use crate::bindings::types::StoreError;
 use crate::convert::{self, store_error};
@@ -91,29 +91,26 @@ impl Host for HostState {
 }
 
 impl HostReader for HostState {
-    fn get(&mut self, h: Resource<ReaderHandle>, ip: String) -> Answer<Reputation> {
+    fn get(&mut self, h: Resource<ReaderHandle>, ip: String) -> Answer<Vec<u8>> {
         self.charge_store_call()?;
         let store = self.reader_store(&h)?;
-        Ok(store
-            .get(&ip)
-            .map(convert::reputation_to_wit)
-            .map_err(store_error))
+        Ok(store.get_sourced(&ip).map_err(store_error).and_then(|s| {
+            convert::records(std::iter::once(convert::reputation(
+                &s.source,
+                &s.reputation,
+            )))
+        }))
     }
 
-    fn get_all(&mut self, h: Resource<ReaderHandle>, ip: String) -> Answer<Vec<SourcedReputation>> {
+    fn get_all(&mut self, h: Resource<ReaderHandle>, ip: String) -> Answer<Vec<u8>> {
         self.charge_store_call()?;
         let store = self.reader_store(&h)?;
-        Ok(store
-            .get_all(&ip)
-            .map(|v| {
-                v.into_iter()
-                    .map(|s| SourcedReputation {
-                        source: s.source,
-                        reputation: convert::reputation_to_wit(s.reputation),
-                    })
-                    .collect()
-            })
-            .map_err(store_error))
+        Ok(store.get_all(&ip).map_err(store_error).and_then(|v| {
+            convert::records(
+                v.iter()
+                    .map(|s| convert::reputation(&s.source, &s.reputation)),
+            )
+        }))
     }
 
     fn is_blacklisted(&mut self, h: Resource<ReaderHandle>, ip: String) -> Answer<bool> {

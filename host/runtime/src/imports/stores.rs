@@ -1,8 +1,10 @@
 //! The read-only store interfaces, each a thin call into the registry.
+//! Answers made of records go back as one encoded record list
+//! (`docs/wire-encoding.md`), so the guest gets one allocation per answer
+//! instead of one per string.
 
 use crate::bindings::types::{
-    ContainerFilter, ContainerInfo, DnsResponse, HealthInfo, ProcessInfo, ResolvedSymbols,
-    StoreError, StoreMetadata, StoreMetrics, SymbolInfo, SystemInfo,
+    ContainerFilter, HealthInfo, StoreError, StoreMetadata, StoreMetrics, SystemInfo,
 };
 use crate::bindings::{
     containers, dns, kernel_symbols, processes, registry, syscalls, system, types,
@@ -11,6 +13,8 @@ use crate::convert::{self, store_error};
 use crate::state::HostState;
 
 type Answer<T> = wasmtime::Result<Result<T, StoreError>>;
+/// An encoded record list.
+type Records = Vec<u8>;
 
 /// Largest batch a guest may resolve in one call.
 const MAX_BATCH: usize = 4096;
@@ -20,64 +24,64 @@ const MAX_ANCESTRY: u32 = 64;
 impl types::Host for HostState {}
 
 impl processes::Host for HostState {
-    fn get_process(&mut self, entity_id: u64) -> Answer<ProcessInfo> {
+    fn get_process(&mut self, entity_id: u64) -> Answer<Records> {
         self.charge_store_call()?;
         Ok(self
             .stores
             .registry()
             .processes()
             .get_process(entity_id)
-            .map(convert::process_to_wit)
-            .map_err(store_error))
+            .map_err(store_error)
+            .and_then(|p| convert::records(std::iter::once(convert::process(&p)))))
     }
 
-    fn get_child_processes(&mut self, entity_id: u64) -> Answer<Vec<ProcessInfo>> {
+    fn get_child_processes(&mut self, entity_id: u64) -> Answer<Records> {
         self.charge_store_call()?;
         Ok(self
             .stores
             .registry()
             .processes()
             .get_child_processes(entity_id)
-            .map(|v| v.into_iter().map(convert::process_to_wit).collect())
-            .map_err(store_error))
+            .map_err(store_error)
+            .and_then(|v| convert::records(v.iter().map(convert::process))))
     }
 
-    fn get_ancestry(&mut self, entity_id: u64, max_depth: u32) -> Answer<Vec<ProcessInfo>> {
+    fn get_ancestry(&mut self, entity_id: u64, max_depth: u32) -> Answer<Records> {
         self.charge_store_call()?;
         Ok(self
             .stores
             .registry()
             .processes()
             .get_ancestry(entity_id, max_depth.min(MAX_ANCESTRY))
-            .map(|v| v.into_iter().map(convert::process_to_wit).collect())
-            .map_err(store_error))
+            .map_err(store_error)
+            .and_then(|v| convert::records(v.iter().map(convert::process))))
     }
 }
 
 impl containers::Host for HostState {
-    fn get_container(&mut self, id: String) -> Answer<ContainerInfo> {
+    fn get_container(&mut self, id: String) -> Answer<Records> {
         self.charge_store_call()?;
         Ok(self
             .stores
             .registry()
             .containers()
             .get_container(&id)
-            .map(convert::container_to_wit)
-            .map_err(store_error))
+            .map_err(store_error)
+            .and_then(|c| convert::records(std::iter::once(convert::container(&c)))))
     }
 
-    fn get_container_by_name(&mut self, name: String) -> Answer<ContainerInfo> {
+    fn get_container_by_name(&mut self, name: String) -> Answer<Records> {
         self.charge_store_call()?;
         Ok(self
             .stores
             .registry()
             .containers()
             .get_container_by_name(&name)
-            .map(convert::container_to_wit)
-            .map_err(store_error))
+            .map_err(store_error)
+            .and_then(|c| convert::records(std::iter::once(convert::container(&c)))))
     }
 
-    fn list_containers(&mut self, filter: Option<ContainerFilter>) -> Answer<Vec<ContainerInfo>> {
+    fn list_containers(&mut self, filter: Option<ContainerFilter>) -> Answer<Records> {
         self.charge_store_call()?;
         let filter = filter.map(|f| sandtrap_model::ContainerFilter {
             name: f.name,
@@ -89,8 +93,8 @@ impl containers::Host for HostState {
             .registry()
             .containers()
             .list_containers(filter.as_ref())
-            .map(|v| v.into_iter().map(convert::container_to_wit).collect())
-            .map_err(store_error))
+            .map_err(store_error)
+            .and_then(|v| convert::records(v.iter().map(convert::container))))
     }
 }
 
@@ -130,15 +134,15 @@ impl syscalls::Host for HostState {
 }
 
 impl kernel_symbols::Host for HostState {
-    fn resolve_symbol_by_address(&mut self, address: u64) -> Answer<Vec<SymbolInfo>> {
+    fn resolve_symbol_by_address(&mut self, address: u64) -> Answer<Records> {
         self.charge_store_call()?;
         Ok(self
             .stores
             .registry()
             .kernel_symbols()
             .resolve_symbol_by_address(address)
-            .map(|v| v.into_iter().map(convert::symbol_to_wit).collect())
-            .map_err(store_error))
+            .map_err(store_error)
+            .and_then(|v| convert::records(v.iter().map(|s| convert::symbol(address, s)))))
     }
 
     fn get_symbol_address(&mut self, name: String) -> Answer<u64> {
@@ -151,7 +155,7 @@ impl kernel_symbols::Host for HostState {
             .map_err(store_error))
     }
 
-    fn resolve_symbols_batch(&mut self, addresses: Vec<u64>) -> Answer<Vec<ResolvedSymbols>> {
+    fn resolve_symbols_batch(&mut self, addresses: Vec<u64>) -> Answer<Records> {
         self.charge_store_call()?;
         if addresses.len() > MAX_BATCH {
             return Ok(Err(StoreError::InvalidArgument(format!(
@@ -164,28 +168,27 @@ impl kernel_symbols::Host for HostState {
             .registry()
             .kernel_symbols()
             .resolve_symbols_batch(&addresses)
-            .map(|v| {
-                v.into_iter()
-                    .map(|(address, syms)| ResolvedSymbols {
-                        address,
-                        symbols: syms.into_iter().map(convert::symbol_to_wit).collect(),
-                    })
-                    .collect()
-            })
-            .map_err(store_error))
+            .map_err(store_error)
+            .and_then(|v| {
+                let flat: Vec<_> = v
+                    .iter()
+                    .flat_map(|(query, syms)| syms.iter().map(|s| convert::symbol(*query, s)))
+                    .collect();
+                convert::records(flat.into_iter())
+            }))
     }
 }
 
 impl dns::Host for HostState {
-    fn get_dns_response(&mut self, query: String) -> Answer<DnsResponse> {
+    fn get_dns_response(&mut self, query: String) -> Answer<Records> {
         self.charge_store_call()?;
         Ok(self
             .stores
             .registry()
             .dns()
             .get_dns_response(&query)
-            .map(convert::dns_to_wit)
-            .map_err(store_error))
+            .map_err(store_error)
+            .and_then(|d| convert::records(std::iter::once(convert::dns(&d)))))
     }
 }
 
