@@ -24,7 +24,8 @@ pub use records::{
 };
 pub use write::{
     ContainerFields, DnsFields, EncodeError, EncodeRecord, EventHeader, PodFields, ProcessFields,
-    ReputationFields, SymbolFields, WriteValue, encode_batch, encode_event, encode_records,
+    RecordsBuilder, ReputationFields, SymbolFields, WriteValue, encode_batch, encode_event,
+    encode_records,
 };
 
 /// Size of an event's fixed part, before the argument table.

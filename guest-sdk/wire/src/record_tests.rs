@@ -273,6 +273,24 @@ fn round_trips() {
 }
 
 #[test]
+fn a_builder_frames_what_encode_records_frames() {
+    for (stem, bin) in vectors() {
+        let mut b = RecordsBuilder::default();
+        match stem {
+            "processes" => processes().iter().for_each(|r| b.push(r)),
+            "containers" => containers().iter().for_each(|r| b.push(r)),
+            "dns" => dns().iter().for_each(|r| b.push(r)),
+            "symbols" => symbols().iter().for_each(|r| b.push(r)),
+            _ => reputations().iter().for_each(|r| b.push(r)),
+        }
+        assert_eq!(b.finish().expect("frames"), bin, "{stem}");
+    }
+    let empty = RecordsBuilder::default();
+    assert!(empty.is_empty());
+    assert_eq!(empty.finish().expect("frames"), [0, 0, 0, 0]);
+}
+
+#[test]
 fn an_empty_answer_is_a_count_of_zero() {
     let mut out = Vec::new();
     encode_records(&mut out, std::iter::empty::<SymbolFields<'_>>()).expect("encodes");

@@ -256,6 +256,61 @@ where
     result
 }
 
+/// Builds a record list whose length is not known up front, e.g. while
+/// walking a store under its lock. Records are position-independent (their
+/// offsets count from their own first byte), so they are appended to a data
+/// area as they come and framed once, by [`RecordsBuilder::finish`].
+#[derive(Debug, Default)]
+pub struct RecordsBuilder {
+    data: Vec<u8>,
+    starts: Vec<usize>,
+    error: Option<EncodeError>,
+}
+
+impl RecordsBuilder {
+    /// Appends one record. After an error the builder ignores further
+    /// records and `finish` reports the error.
+    pub fn push<R: EncodeRecord + ?Sized>(&mut self, record: &R) {
+        if self.error.is_some() {
+            return;
+        }
+        let start = self.data.len();
+        match record.encode(&mut self.data) {
+            Ok(()) => self.starts.push(start),
+            Err(e) => {
+                self.data.truncate(start);
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// Number of records pushed.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether no record was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// The framed record list.
+    pub fn finish(self) -> Result<Vec<u8>, EncodeError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let table = 4 + 4 * self.starts.len();
+        to_u32(table + self.data.len())?;
+        let mut out = Vec::with_capacity(table + self.data.len());
+        out.extend_from_slice(&to_u32(self.starts.len())?.to_le_bytes());
+        for s in &self.starts {
+            out.extend_from_slice(&to_u32(table + s)?.to_le_bytes());
+        }
+        out.extend_from_slice(&self.data);
+        Ok(out)
+    }
+}
+
 impl<R: EncodeRecord> EncodeRecord for &R {
     fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         (*self).encode(out)

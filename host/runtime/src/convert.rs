@@ -35,9 +35,27 @@ where
     I: ExactSizeIterator<Item = R>,
 {
     let mut out = Vec::new();
-    wire::encode_records(&mut out, records)
-        .map_err(|e| w::StoreError::InvalidArgument(format!("answer cannot be encoded: {e}")))?;
+    wire::encode_records(&mut out, records).map_err(encode_error)?;
     Ok(out)
+}
+
+/// A record list built while a store is walked (see
+/// [`wire::RecordsBuilder`]).
+#[derive(Default)]
+pub(crate) struct RecordList(wire::RecordsBuilder);
+
+impl RecordList {
+    pub(crate) fn push(&mut self, record: &impl wire::EncodeRecord) {
+        self.0.push(record);
+    }
+
+    pub(crate) fn finish(self) -> Result<Vec<u8>, w::StoreError> {
+        self.0.finish().map_err(encode_error)
+    }
+}
+
+fn encode_error(e: wire::EncodeError) -> w::StoreError {
+    w::StoreError::InvalidArgument(format!("answer cannot be encoded: {e}"))
 }
 
 pub(crate) fn process(p: &m::ProcessInfo) -> wire::ProcessFields<'_> {

@@ -381,27 +381,85 @@ impl ProcessStore for ProcessTree {
     }
 
     fn get_ancestry(&self, entity_id: u64, max_depth: u32) -> Result<Vec<ProcessInfo>, StoreError> {
-        let inner = self.inner.read();
         let mut out = Vec::new();
-        let mut seen = HashSet::new();
+        self.visit_ancestry(entity_id, max_depth, &mut |p| out.push(p.clone()))?;
+        Ok(out)
+    }
+
+    fn visit_process(
+        &self,
+        entity_id: u64,
+        f: &mut dyn FnMut(&ProcessInfo),
+    ) -> Result<(), StoreError> {
+        let inner = self.inner.read();
+        let r = inner
+            .procs
+            .peek(&entity_id)
+            .map(f)
+            .ok_or(StoreError::NotFound);
+        drop(inner);
+        self.counters.record(self.clock.as_ref(), &r);
+        r
+    }
+
+    fn visit_ancestry(
+        &self,
+        entity_id: u64,
+        max_depth: u32,
+        f: &mut dyn FnMut(&ProcessInfo),
+    ) -> Result<(), StoreError> {
+        let inner = self.inner.read();
+        let mut walk = Walk::default();
+        let mut shown = 0;
         let mut cur = entity_id;
-        while out.len() < max_depth as usize && seen.insert(cur) {
+        while shown < max_depth && walk.first_visit(cur) {
             let Some(p) = inner.procs.peek(&cur) else {
                 break;
             };
             cur = p.parent_entity_id;
-            out.push(p.clone());
+            f(p);
+            shown += 1;
             if cur == 0 {
                 break;
             }
         }
         drop(inner);
-        if out.is_empty() {
+        if shown == 0 {
             self.counters.ok_miss(self.clock.as_ref());
         } else {
             self.counters.hit(self.clock.as_ref());
         }
-        Ok(out)
+        Ok(())
+    }
+}
+
+/// The entity ids an ancestry walk has visited, to stop at a loop of
+/// parent links. Ancestries are short, so the first ones are kept in an
+/// array scanned linearly (no allocation on the path of every finding and
+/// every detector's ancestry call); a longer walk moves to a hash set.
+#[derive(Default)]
+struct Walk {
+    near: [u64; Walk::NEAR],
+    len: usize,
+    far: HashSet<u64>,
+}
+
+impl Walk {
+    const NEAR: usize = 16;
+
+    /// Records `id`; false when it was visited before.
+    fn first_visit(&mut self, id: u64) -> bool {
+        let near = self.len.min(Self::NEAR);
+        if self.near[..near].contains(&id) || self.far.contains(&id) {
+            return false;
+        }
+        if self.len < Self::NEAR {
+            self.near[self.len] = id;
+        } else {
+            self.far.insert(id);
+        }
+        self.len += 1;
+        true
     }
 }
 

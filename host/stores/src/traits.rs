@@ -27,6 +27,28 @@ pub trait ProcessStore: DataStore {
     /// entries. Empty when `max_depth` is 0 or the process is unknown;
     /// stops at a missing parent or a loop.
     fn get_ancestry(&self, entity_id: u64, max_depth: u32) -> Result<Vec<ProcessInfo>, StoreError>;
+
+    /// Shows `f` the process, without copying it; what `get_process`
+    /// answers. The host encodes answers for detectors this way.
+    fn visit_process(
+        &self,
+        entity_id: u64,
+        f: &mut dyn FnMut(&ProcessInfo),
+    ) -> Result<(), StoreError> {
+        self.get_process(entity_id).map(|p| f(&p))
+    }
+
+    /// Shows `f` each process `get_ancestry` would answer, in order,
+    /// without copying them.
+    fn visit_ancestry(
+        &self,
+        entity_id: u64,
+        max_depth: u32,
+        f: &mut dyn FnMut(&ProcessInfo),
+    ) -> Result<(), StoreError> {
+        self.get_ancestry(entity_id, max_depth)
+            .map(|chain| chain.iter().for_each(&mut *f))
+    }
 }
 
 /// Containers seen on this machine.

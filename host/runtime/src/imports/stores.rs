@@ -26,13 +26,13 @@ impl types::Host for HostState {}
 impl processes::Host for HostState {
     fn get_process(&mut self, entity_id: u64) -> Answer<Records> {
         self.charge_store_call()?;
-        Ok(self
+        let mut answer = convert::RecordList::default();
+        let found = self
             .stores
             .registry()
             .processes()
-            .get_process(entity_id)
-            .map_err(store_error)
-            .and_then(|p| convert::records(std::iter::once(convert::process(&p)))))
+            .visit_process(entity_id, &mut |p| answer.push(&convert::process(p)));
+        Ok(found.map_err(store_error).and_then(|()| answer.finish()))
     }
 
     fn get_child_processes(&mut self, entity_id: u64) -> Answer<Records> {
@@ -46,15 +46,16 @@ impl processes::Host for HostState {
             .and_then(|v| convert::records(v.iter().map(convert::process))))
     }
 
+    /// Encoded from the tree under its lock: no process is copied.
     fn get_ancestry(&mut self, entity_id: u64, max_depth: u32) -> Answer<Records> {
         self.charge_store_call()?;
-        Ok(self
-            .stores
-            .registry()
-            .processes()
-            .get_ancestry(entity_id, max_depth.min(MAX_ANCESTRY))
-            .map_err(store_error)
-            .and_then(|v| convert::records(v.iter().map(convert::process))))
+        let mut answer = convert::RecordList::default();
+        let walked = self.stores.registry().processes().visit_ancestry(
+            entity_id,
+            max_depth.min(MAX_ANCESTRY),
+            &mut |p| answer.push(&convert::process(p)),
+        );
+        Ok(walked.map_err(store_error).and_then(|()| answer.finish()))
     }
 }
 

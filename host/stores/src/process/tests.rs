@@ -113,6 +113,56 @@ fn ancestry_survives_a_parent_loop() {
 }
 
 #[test]
+fn a_long_ancestry_still_stops_at_a_loop() {
+    // Forty processes, each the parent of the next, and the oldest's
+    // parent is the 25th: the walk passes the ids it keeps inline before
+    // it meets the loop.
+    let t = tree(64);
+    let ids: Vec<u64> = (1..=40).map(|pid| entity_id(pid, u64::from(pid))).collect();
+    for pid in 1..=40u32 {
+        let parent = if pid == 1 {
+            ids[24]
+        } else {
+            ids[pid as usize - 2]
+        };
+        t.insert(ProcessInfo {
+            parent_entity_id: parent,
+            ..proc(pid, u64::from(pid), 0)
+        });
+    }
+    let chain = t.get_ancestry(ids[39], 1000).unwrap();
+    assert_eq!(chain.len(), 40, "every process once, then the loop ends it");
+    let mut seen = Vec::new();
+    t.visit_ancestry(ids[39], 1000, &mut |p| seen.push(p.pid))
+        .unwrap();
+    assert_eq!(seen, chain.iter().map(|p| p.pid).collect::<Vec<_>>());
+    assert_eq!(t.get_ancestry(ids[39], 30).unwrap().len(), 30);
+}
+
+#[test]
+fn visiting_a_process_copies_nothing_and_counts_like_a_get() {
+    let t = tree(8);
+    t.insert(proc(7, 7, 0));
+    let mut pid = 0;
+    t.visit_process(entity_id(7, 7), &mut |p| pid = p.pid)
+        .unwrap();
+    assert_eq!(pid, 7);
+    assert_eq!(
+        t.visit_process(entity_id(8, 8), &mut |_| unreachable!()),
+        Err(StoreError::NotFound)
+    );
+    let got = tree(8);
+    got.insert(proc(7, 7, 0));
+    got.get_process(entity_id(7, 7)).unwrap();
+    assert!(got.get_process(entity_id(8, 8)).is_err());
+    let counts = |t: &ProcessTree| {
+        let m = t.metrics();
+        (m.success_count, m.error_count, m.cache_hits, m.cache_misses)
+    };
+    assert_eq!(counts(&t), counts(&got));
+}
+
+#[test]
 fn children_sorted_and_not_found_for_unknown() {
     let t = tree(16);
     let p = proc(1, 1, 0);
