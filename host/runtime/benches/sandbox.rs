@@ -324,7 +324,8 @@ fn main() {
     let mut r = Results { rows: Vec::new() };
     println!("| group | measurement | value | target |\n|---|---|---|---|");
     // `cargo bench --bench sandbox -- replay` runs only the replay, for
-    // profiling; the results file is written by full runs only.
+    // profiling (as `-- profile-denied` runs one detector's call); the
+    // results file is written by full runs only.
     if std::env::args().skip(1).any(|a| a == "replay") {
         replay(&mut r);
         return;
@@ -447,6 +448,14 @@ fn main() {
     let mut denied = load("detectors/denied_connect.wasm", &[]);
     assert_eq!(denied.on_event(&rt, &connect_ev).unwrap().len(), 1);
     assert_eq!(native_denied(&stores, &connect_ev).len(), 1);
+    // `cargo bench --bench sandbox -- profile-denied` loops this one call,
+    // for a profiler to attach to; it writes no results.
+    if std::env::args().skip(1).any(|a| a == "profile-denied") {
+        for _ in 0..1_000_000 {
+            black_box(denied.on_event(&rt, &connect_ev).unwrap());
+        }
+        return;
+    }
     let wasm_d = ns_per(N, || {
         for _ in 0..N {
             black_box(denied.on_event(&rt, &connect_ev).unwrap());
