@@ -137,6 +137,22 @@ fn policies_pick_deterministic_winners() {
 }
 
 #[test]
+fn the_winner_is_named_with_its_source() {
+    let s = store(ConflictPolicy::MaxSeverity, &[]);
+    s.write("feed-a", rep("10.0.0.0/8", Suspicious, 4, 1))
+        .unwrap();
+    s.write("feed-b", rep("10.0.0.0/8", Blacklisted, 9, 1))
+        .unwrap();
+    let w = s.get_sourced("10.1.2.3").unwrap();
+    assert_eq!(
+        (w.source.as_str(), w.reputation.status),
+        ("feed-b", Blacklisted)
+    );
+    assert_eq!(w.reputation, s.get("10.1.2.3").unwrap());
+    assert_eq!(s.get_sourced("192.0.2.1"), Err(StoreError::NotFound));
+}
+
+#[test]
 fn sources_are_isolated() {
     let s = store(ConflictPolicy::LastWriteWins, &[]);
     s.write("b", rep("1.1.1.1", Blacklisted, 5, 1)).unwrap();
