@@ -4,6 +4,7 @@
 
 use serde_json::{Value as Json, json};
 
+use crate::tests::vector_is_current;
 use crate::*;
 
 fn s(v: u64) -> Json {
@@ -314,33 +315,17 @@ fn a_status_code_past_the_known_ones_reads_as_unknown() {
 /// deliberate change of the vectors.
 #[test]
 fn answer_vectors_are_current() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let mut doc = serde_json::Map::new();
-    let regen = std::env::var_os("SANDTRAP_WIRE_REGEN").is_some();
     for (stem, bin) in vectors() {
         let file = format!("{stem}.bin");
+        vector_is_current(&file, &bin);
         doc.insert(
             stem.to_owned(),
             json!({"file": file, "records": decoded(stem, &bin)}),
         );
-        if regen {
-            std::fs::write(dir.join(&file), &bin).expect("write vector");
-        }
-        let on_disk = std::fs::read(dir.join(&file)).expect("read vector");
-        assert!(
-            on_disk == bin,
-            "{file} is stale: rerun with SANDTRAP_WIRE_REGEN=1"
-        );
     }
     let json = serde_json::to_string_pretty(&Json::Object(doc)).expect("serialises") + "\n";
-    if regen {
-        std::fs::write(dir.join("answers.json"), &json).expect("write answers.json");
-    }
-    let on_disk = std::fs::read_to_string(dir.join("answers.json")).expect("read answers.json");
-    assert!(
-        on_disk == json,
-        "answers.json is stale: rerun with SANDTRAP_WIRE_REGEN=1"
-    );
+    vector_is_current("answers.json", json.as_bytes());
 }
 
 /// Every prefix of every vector, and each vector with each byte replaced,

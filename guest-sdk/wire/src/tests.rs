@@ -260,25 +260,27 @@ fn the_documented_example() {
 /// deliberate change of the vectors.
 #[test]
 fn conformance_vectors_are_current() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let evs = vectors();
-    let bin = batch_of(&evs);
     let json = serde_json::to_string_pretty(&Json::Array(evs.iter().map(expected).collect()))
         .expect("serialises")
         + "\n";
+    vector_is_current("batch.bin", &batch_of(&evs));
+    vector_is_current("batch.json", json.as_bytes());
+}
+
+/// Asserts that `testdata/FILE` holds `bytes`; with `SANDTRAP_WIRE_REGEN`
+/// set, writes them there first.
+pub(crate) fn vector_is_current(file: &str, bytes: &[u8]) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(file);
     if std::env::var_os("SANDTRAP_WIRE_REGEN").is_some() {
-        std::fs::write(dir.join("batch.bin"), &bin).expect("write batch.bin");
-        std::fs::write(dir.join("batch.json"), &json).expect("write batch.json");
+        std::fs::write(&path, bytes).expect("write vector");
     }
-    let on_disk = std::fs::read(dir.join("batch.bin")).expect("read batch.bin");
+    let on_disk = std::fs::read(&path).expect("read vector");
     assert!(
-        on_disk == bin,
-        "batch.bin is stale: rerun with SANDTRAP_WIRE_REGEN=1"
-    );
-    let on_disk = std::fs::read_to_string(dir.join("batch.json")).expect("read batch.json");
-    assert!(
-        on_disk == json,
-        "batch.json is stale: rerun with SANDTRAP_WIRE_REGEN=1"
+        on_disk == bytes,
+        "{file} is stale: rerun with SANDTRAP_WIRE_REGEN=1"
     );
 }
 

@@ -348,15 +348,9 @@ impl DataStore for ProcessTree {
 
 impl ProcessStore for ProcessTree {
     fn get_process(&self, entity_id: u64) -> Result<ProcessInfo, StoreError> {
-        let r = self
-            .inner
-            .read()
-            .procs
-            .peek(&entity_id)
-            .cloned()
-            .ok_or(StoreError::NotFound);
-        self.counters.record(self.clock.as_ref(), &r);
-        r
+        let mut found = None;
+        self.visit_process(entity_id, &mut |p| found = Some(p.clone()))?;
+        found.ok_or(StoreError::NotFound)
     }
 
     fn get_child_processes(&self, entity_id: u64) -> Result<Vec<ProcessInfo>, StoreError> {

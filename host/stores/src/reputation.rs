@@ -199,11 +199,7 @@ impl ReputationStore {
 
     /// The winning entry for `ip` under the store's policy.
     pub fn get(&self, ip: &str) -> Result<Reputation, StoreError> {
-        let r = self
-            .matched(ip, |sources| self.winner(sources).cloned())
-            .and_then(|w| w.ok_or(StoreError::NotFound));
-        self.counters.record(self.clock.as_ref(), &r);
-        r
+        self.get_sourced(ip).map(|s| s.reputation)
     }
 
     /// The winning entry for `ip`, with the source that wrote it.

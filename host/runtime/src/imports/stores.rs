@@ -171,11 +171,12 @@ impl kernel_symbols::Host for HostState {
             .resolve_symbols_batch(&addresses)
             .map_err(store_error)
             .and_then(|v| {
-                let flat: Vec<_> = v
-                    .iter()
-                    .flat_map(|(query, syms)| syms.iter().map(|s| convert::symbol(*query, s)))
-                    .collect();
-                convert::records(flat.into_iter())
+                let mut answer = convert::RecordList::default();
+                for (query, syms) in &v {
+                    syms.iter()
+                        .for_each(|s| answer.push(&convert::symbol(*query, s)));
+                }
+                answer.finish()
             }))
     }
 }
