@@ -27,10 +27,8 @@ name="${SANDTRAP_BUILD_NAME:-$(basename "$src")}"
 "$root/guest-sdk/go/setup.sh"
 
 tools="${SANDTRAP_GUEST_TOOLS:-$root/target/guest-tools}"
-goroot="$("$tools/go/venv/bin/python" -c 'import go, os; print(os.path.dirname(go.__file__))')"
-gobin="$goroot/bin/go"
 wasm_tools="$tools/venv/bin/wasm-tools"
-[ -x "$gobin" ] || die "go not found at $gobin; run guest-sdk/go/setup.sh"
+. "$root/guest-sdk/go/env.sh"
 
 scratch="$root/target/guest-build/$name"
 mkdir -p "$scratch" "$(dirname "$out")"
@@ -50,28 +48,8 @@ cp "$root/wit/"*.wit "$scratch/adapter-wit/deps/detector/"
     "$scratch/adapter-core.wasm" -o "$scratch/adapter.wasm" \
     || die "cannot embed the WASI adapter's world"
 
-# Everything Go writes stays under target/: caches, module cache, the
-# telemetry counters (under the user config dir), and no toolchain switch
-# or proxy lookup can reach the network. -mod=mod lets go.mod gain a
-# missing require line for the replaced SDK without a fetch.
-export GOROOT="$goroot"
-export GOCACHE="$tools/go/cache"
-export GOPATH="$tools/go/gopath"
-export GOMODCACHE="$tools/go/gopath/pkg/mod"
-export XDG_CONFIG_HOME="$tools/go/config"
-export GOENV=off
-export GOTOOLCHAIN=local
-export GOPROXY=off
-export GOSUMDB=off
-export GOFLAGS=-mod=mod
-export GOWORK=off
-export CGO_ENABLED=0
 export GOOS=wasip1
 export GOARCH=wasm
-
-# Telemetry stays local by default; switch even that off (the setting is
-# kept under XDG_CONFIG_HOME above).
-[ -f "$XDG_CONFIG_HOME/go/telemetry/mode" ] || "$gobin" telemetry off >/dev/null 2>&1 || true
 
 (
     cd "$src"

@@ -11,25 +11,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 "$root/guest-sdk/go/setup.sh"
 
 tools="${SANDTRAP_GUEST_TOOLS:-$root/target/guest-tools}"
-goroot="$("$tools/go/venv/bin/python" -c 'import go, os; print(os.path.dirname(go.__file__))')"
-gobin="$goroot/bin/go"
-[ -x "$gobin" ] || { echo "guest-sdk/go/test.sh: go not found at $gobin; run guest-sdk/go/setup.sh" >&2; exit 1; }
-
-# The same sandbox for Go as build.sh: caches under target/, no network,
-# no toolchain switch, no telemetry upload.
-export GOROOT="$goroot"
-export GOCACHE="$tools/go/cache"
-export GOPATH="$tools/go/gopath"
-export GOMODCACHE="$tools/go/gopath/pkg/mod"
-export XDG_CONFIG_HOME="$tools/go/config"
-export GOENV=off
-export GOTOOLCHAIN=local
-export GOPROXY=off
-export GOSUMDB=off
-export GOWORK=off
-export GOFLAGS=-mod=mod
-export CGO_ENABLED=0
-[ -f "$XDG_CONFIG_HOME/go/telemetry/mode" ] || "$gobin" telemetry off >/dev/null 2>&1 || true
+# The same confined toolchain as build.sh.
+. "$root/guest-sdk/go/env.sh"
 
 cd "$root/guest-sdk/go"
 "$gobin" vet ./sandtrap
