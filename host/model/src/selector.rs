@@ -3,6 +3,8 @@
 //! Selectors are evaluated by the host before any wasm call, so an event
 //! that no detector selected costs no trip across the sandbox boundary.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Value};
@@ -57,12 +59,12 @@ impl FieldFilter {
     /// element passes (and `not-equal` when no element equals).
     pub fn matches(&self, ev: &Event) -> bool {
         let p = &ev.process;
-        let special = match self.field.as_str() {
-            "process.comm" => Some(p.comm.clone()),
-            "process.exe" => Some(p.exe.clone()),
-            "process.uid" => Some(p.uid.to_string()),
-            "process.pid" => Some(p.pid.to_string()),
-            "container.id" => Some(p.container_id.clone()),
+        let special: Option<Cow<'_, str>> = match self.field.as_str() {
+            "process.comm" => Some(Cow::Borrowed(&p.comm)),
+            "process.exe" => Some(Cow::Borrowed(&p.exe)),
+            "process.uid" => Some(Cow::Owned(p.uid.to_string())),
+            "process.pid" => Some(Cow::Owned(p.pid.to_string())),
+            "container.id" => Some(Cow::Borrowed(&p.container_id)),
             _ => None,
         };
         if let Some(text) = special {

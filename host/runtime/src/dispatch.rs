@@ -70,6 +70,10 @@ struct Slot {
     enabled: bool,
     detector: Arc<Mutex<Detector>>,
     worker: Option<Worker>,
+    /// Sequential mode: the detector may hold suppressed detections to
+    /// summarise. Kept here so that an event does not lock every detector
+    /// to ask.
+    suppressing: bool,
 }
 
 struct Threads {
@@ -133,6 +137,7 @@ impl Dispatcher {
         let id = detector.id().to_owned();
         let component = detector.component().clone();
         let enabled = detector.enabled();
+        let suppressing = detector.has_suppressed();
         let detector = Arc::new(Mutex::new(detector));
         let worker = match &self.threads {
             None => None,
@@ -151,6 +156,7 @@ impl Dispatcher {
             enabled,
             detector,
             worker,
+            suppressing,
         })
     }
 
@@ -338,12 +344,11 @@ impl Dispatcher {
                 }
                 None => {
                     self.stats.calls += 1;
-                    deliver(
-                        &self.rt,
-                        &mut lock(&s.detector),
-                        std::slice::from_ref(&ev),
-                        &mut out,
-                    );
+                    let mut d = lock(&s.detector);
+                    deliver(&self.rt, &mut d, std::slice::from_ref(&ev), &mut out);
+                    let suppressing = d.has_suppressed();
+                    drop(d);
+                    self.slots[i].suppressing |= suppressing;
                 }
             }
         }
@@ -354,15 +359,13 @@ impl Dispatcher {
             // The clock is read only when something waits to be summarised:
             // this runs for every event.
             let mut now = None;
-            for s in &self.slots {
+            for s in self.slots.iter_mut().filter(|s| s.suppressing) {
                 let mut d = lock(&s.detector);
-                if !d.has_suppressed() {
-                    continue;
-                }
                 let now = *now.get_or_insert_with(|| self.rt.clock.now_ns());
                 if let Some(n) = d.take_suppressed(now) {
                     out.findings.push(suppression_summary(&d, &ev, n));
                 }
+                s.suppressing = d.has_suppressed();
             }
         }
         self.collect(&mut out);
