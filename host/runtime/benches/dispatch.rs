@@ -1,6 +1,7 @@
 //! Dispatch benchmark: the cost of the sandbox boundary and of the host
 //! around it. `cargo bench -p sandtrap-runtime --bench dispatch` (after
-//! `./dev guests`) prints a markdown table.
+//! `./dev guests`; `./dev bench` runs it) prints a markdown table and
+//! writes it to `docs/benchmarks.json` and `docs/benchmark-results.md`.
 //!
 //! Measures: host-side filtering of events no detector selected; calls
 //! into 1, 8 and 32 detectors; instantiate, compile (cold and cached) and
@@ -13,6 +14,10 @@ use std::time::{Duration, Instant};
 use sandtrap_model::{Arg, Event, ProcessContext};
 use sandtrap_runtime::{Applied, Detector, DetectorComponent, Dispatcher, Limits, Runtime, Update};
 use sandtrap_stores::Stores;
+
+#[path = "support/report.rs"]
+mod report;
+use report::{Results, rss_kib};
 
 fn component(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -46,17 +51,6 @@ fn unlimited() -> Limits {
     }
 }
 
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn per_event(n: u64, d: Duration) -> f64 {
     d.as_nanos() as f64 / n as f64
 }
@@ -66,7 +60,7 @@ fn main() {
     let rt = Arc::new(Runtime::builder().build(stores.clone()).unwrap());
     let fileless = component("detectors/fileless_exec.wasm");
     let misbehave = component("test-detectors/misbehave.wasm");
-    println!("| measurement | value |\n|---|---|");
+    let mut r = Results::new();
 
     // Compile, cold and from the cache.
     let cache = std::env::temp_dir().join(format!("sandtrap-bench-cache-{}", std::process::id()));
@@ -76,17 +70,25 @@ fn main() {
         .unwrap();
     let t = Instant::now();
     let c = DetectorComponent::load(&cached_rt, "fileless", &fileless).unwrap();
-    println!(
-        "| compile + check, cold (fileless-exec, {} KiB) | {:.1} ms |",
-        fileless.len() / 1024,
-        t.elapsed().as_secs_f64() * 1e3
+    r.add(
+        "lifecycle",
+        &format!(
+            "compile + check, cold (fileless-exec, {} KiB)",
+            fileless.len() / 1024
+        ),
+        t.elapsed().as_secs_f64() * 1e3,
+        "ms",
+        None,
     );
     assert!(!c.from_cache());
     let t = Instant::now();
     let c = DetectorComponent::load(&cached_rt, "fileless", &fileless).unwrap();
-    println!(
-        "| compile + check, cached | {:.2} ms |",
-        t.elapsed().as_secs_f64() * 1e3
+    r.add(
+        "lifecycle",
+        "compile + check, from the on-disk cache",
+        t.elapsed().as_secs_f64() * 1e3,
+        "ms",
+        None,
     );
     assert!(c.from_cache());
     let _ = std::fs::remove_dir_all(&cache);
@@ -99,9 +101,12 @@ fn main() {
         let d = Detector::start(&rt, comp.clone(), vec![], unlimited()).unwrap();
         drop(d);
     }
-    println!(
-        "| instantiate + init | {:.1} µs |",
-        per_event(n, t.elapsed()) / 1e3
+    r.add(
+        "lifecycle",
+        "instantiate + init",
+        per_event(n, t.elapsed()) / 1e3,
+        "µs",
+        None,
     );
 
     // Hot swap of a compiled component, between two events.
@@ -122,9 +127,12 @@ fn main() {
             Applied::Loaded { .. } | Applied::Refused(_)
         ));
     }
-    println!(
-        "| hot swap (cached component: start, swap, close old) | {:.2} ms |",
-        t.elapsed().as_secs_f64() * 1e3 / f64::from(swaps)
+    r.add(
+        "lifecycle",
+        "hot swap of a cached component (start, swap, close old)",
+        t.elapsed().as_secs_f64() * 1e3 / f64::from(swaps),
+        "ms",
+        Some("< 5 ms"),
     );
 
     // Host-side filtering: events no selector matches cost no wasm call.
@@ -146,24 +154,30 @@ fn main() {
     for _ in 0..n {
         pipeline.process(ev.clone());
     }
-    println!(
-        "| event selected by no detector (stores + selection) | {:.0} ns/event |",
-        per_event(n, t.elapsed())
+    r.add(
+        "filtering",
+        "event selected by no detector (stores + selection, no wasm call)",
+        per_event(n, t.elapsed()),
+        "ns/event",
+        None,
     );
     let ev = event("sched_process_exec", "/usr/bin/ls", 10);
     let t = Instant::now();
     for _ in 0..n {
         pipeline.process(ev.clone());
     }
-    println!(
-        "| exec whose pathname filter rejects it (host-side filter) | {:.0} ns/event |",
-        per_event(n, t.elapsed())
+    r.add(
+        "filtering",
+        "exec rejected by a detector's pathname filter (host-side)",
+        per_event(n, t.elapsed()),
+        "ns/event",
+        None,
     );
 
     // Calls into N trivial detectors (misbehave "ok": one detection per event).
     for count in [1usize, 8, 32] {
         let mut pipeline = Dispatcher::new(rt.clone());
-        let before = rss_kib();
+        let before = rss_kib("VmRSS:");
         for i in 0..count {
             // The same component, running as `count` instances.
             let d = Detector::start(
@@ -177,7 +191,7 @@ fn main() {
             pipeline.add(d).unwrap();
         }
         let loaded = pipeline.detectors().len();
-        let after = rss_kib();
+        let after = rss_kib("VmRSS:");
         let n = 20_000;
         let ev = event("openat", "/tmp/x", 11);
         let t = Instant::now();
@@ -186,16 +200,26 @@ fn main() {
             findings += pipeline.process(ev.clone()).findings.len();
         }
         let el = t.elapsed();
-        println!(
-            "| {loaded} detector(s) called per event (one finding each) | {:.0} ns/event, {:.0} events/s, {findings} findings |",
-            per_event(n, el),
-            n as f64 / el.as_secs_f64()
+        assert_eq!(findings, n * loaded, "one finding per detector and event");
+        r.add(
+            "calls",
+            &format!("{loaded} detectors called per event, one finding each"),
+            per_event(n as u64, el),
+            "ns/event",
+            None,
         );
-        if loaded > 0 {
-            println!(
-                "| resident memory per loaded detector | {} KiB |",
-                after.saturating_sub(before) / loaded as u64
+        if loaded == 32 {
+            r.add(
+                "memory",
+                "resident memory per loaded idle Rust detector (32 loaded)",
+                after.saturating_sub(before) as f64 / loaded as f64,
+                "KiB",
+                Some("< 2 MiB"),
             );
         }
     }
+    r.write(
+        "dispatch",
+        "cargo bench -p sandtrap-runtime --bench dispatch",
+    );
 }

@@ -1,11 +1,14 @@
 //! The cost of the sandbox: the same detector logic in wasm and compiled
 //! natively into the host, the boundary per event with and without
 //! batching, store calls from wasm against the same calls made natively,
-//! and the replay pipeline over a generated trace of a million events.
+//! events per second through the host into 1, 8 and 32 detectors on a
+//! realistic stream, and the replay pipeline over a generated trace of a
+//! million events.
 //!
 //! `cargo bench -p sandtrap-runtime --bench sandbox` (after `./dev guests`;
-//! `./dev bench` runs it) prints a markdown table and writes
-//! `docs/benchmarks.json`. Each figure is the median of several rounds.
+//! `./dev bench` runs it) prints a markdown table and writes it to
+//! `docs/benchmarks.json` and `docs/benchmark-results.md`. Each figure is
+//! the median of several rounds.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -17,7 +20,11 @@ use sandtrap_model::{
     ReputationStatus, entity_id,
 };
 use sandtrap_runtime::{Detector, DetectorComponent, Dispatcher, Limits, Runtime};
-use sandtrap_stores::{KernelSymbols, Stores};
+use sandtrap_stores::{KernelSymbols, ReputationStore, Stores};
+
+#[path = "support/report.rs"]
+mod report;
+use report::{Results, rss_kib};
 
 const ROUNDS: usize = 7;
 
@@ -60,25 +67,23 @@ fn ns_per(items: u64, mut f: impl FnMut()) -> f64 {
     samples[ROUNDS / 2]
 }
 
-struct Results {
-    rows: Vec<serde_json::Value>,
-}
-
-impl Results {
-    fn add(&mut self, group: &str, name: &str, value: f64, unit: &str, target: Option<&str>) {
-        let shown = if value >= 100.0 {
-            format!("{value:.0}")
-        } else {
-            format!("{value:.2}")
-        };
-        println!(
-            "| {group} | {name} | {shown} {unit} | {} |",
-            target.unwrap_or("")
-        );
-        self.rows.push(serde_json::json!({
-            "group": group, "name": name, "value": value, "unit": unit, "target": target,
-        }));
+/// Median ns per item of `a` and of `b`, timed in alternating rounds so
+/// that a host whose speed drifts slows both alike.
+fn ns_per_pair(items: u64, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64) {
+    a();
+    b();
+    let mut ta = Vec::with_capacity(ROUNDS);
+    let mut tb = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        for (f, t) in [(&mut a as &mut dyn FnMut(), &mut ta), (&mut b, &mut tb)] {
+            let start = Instant::now();
+            f();
+            t.push(start.elapsed().as_nanos() as f64 / items as f64);
+        }
     }
+    ta.sort_by(f64::total_cmp);
+    tb.sort_by(f64::total_cmp);
+    (ta[ROUNDS / 2], tb[ROUNDS / 2])
 }
 
 /// A process tree six deep: init → sshd → sshd → bash → sh → the process.
@@ -172,15 +177,13 @@ fn native_fileless(stores: &Stores, ev: &Event) -> Vec<Detection> {
     }]
 }
 
-/// denied-connect's logic, compiled into the host.
-fn native_denied(stores: &Stores, ev: &Event) -> Vec<Detection> {
+/// denied-connect's logic, compiled into the host; like the component, it
+/// opens the reputation store once and keeps it.
+fn native_denied(stores: &Stores, store: &ReputationStore, ev: &Event) -> Vec<Detection> {
     let Some(addr) = ev.args.iter().find_map(|a| match (&*a.name, &a.value) {
         ("remote_addr", sandtrap_model::Value::Str(s)) => Some(s.as_str()),
         _ => None,
     }) else {
-        return Vec::new();
-    };
-    let Ok(store) = stores.registry().writable().open("ip-reputation") else {
         return Vec::new();
     };
     let Ok(verdict) = store.get(addr) else {
@@ -215,12 +218,61 @@ fn native_denied(stores: &Stores, ev: &Event) -> Vec<Detection> {
     }]
 }
 
+/// ip-reputation-feed's logic for a DNS answer, compiled into the host:
+/// the addresses of a denied domain are blacklisted, and reported.
+fn native_feed(
+    stores: &Stores,
+    store: &ReputationStore,
+    deny: &[String],
+    ev: &Event,
+) -> Vec<Detection> {
+    let Some(query) = ev.args.iter().find_map(|a| match (&*a.name, &a.value) {
+        ("query", sandtrap_model::Value::Str(s)) => {
+            Some(s.trim_end_matches('.').to_ascii_lowercase())
+        }
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    if !deny
+        .iter()
+        .any(|d| query == *d || query.ends_with(&format!(".{d}")))
+    {
+        return Vec::new();
+    }
+    let Ok(response) = stores.registry().dns().get_dns_response(&query) else {
+        return Vec::new();
+    };
+    if response.ips.is_empty() {
+        return Vec::new();
+    }
+    let tags = vec![format!("domain:{query}")];
+    let entries = response
+        .ips
+        .iter()
+        .map(|ip| Reputation {
+            ip: ip.clone(),
+            status: ReputationStatus::Blacklisted,
+            severity: 8,
+            tags: tags.clone(),
+            last_updated: ev.timestamp,
+        })
+        .collect();
+    if store.write_batch("dns", entries).is_err() {
+        return Vec::new();
+    }
+    vec![Detection {
+        fields: vec![Arg::new("domain", query), Arg::new("ips", response.ips)],
+        severity: None,
+    }]
+}
+
 /// What the host adds to a detection (see `enrich` in the dispatcher):
 /// the definition, the process, its ancestry and a copy of the event.
 fn native_enrich(
     stores: &Stores,
     info: &sandtrap_model::DetectorInfo,
-    copy: usize,
+    id: String,
     ev: &Event,
     det: Detection,
 ) -> sandtrap_model::finding::Finding {
@@ -237,7 +289,7 @@ fn native_enrich(
     sandtrap_model::finding::Finding {
         timestamp: ev.timestamp,
         detector: sandtrap_model::finding::DetectorRef {
-            id: format!("fileless-{copy}"),
+            id,
             name: info.name.clone(),
             version: info.version.clone(),
         },
@@ -264,21 +316,21 @@ fn kallsyms(n: usize) -> (String, Vec<u64>) {
     (text, addrs)
 }
 
-fn rss_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
+/// The address process `life` connects to: one in a hundred is in the
+/// blacklisted 93.184.216.0/24, the rest spread over a thousand others.
+fn remote(life: usize) -> String {
+    if life.is_multiple_of(100) {
+        "93.184.216.34".to_owned()
+    } else {
+        format!("10.0.{}.{}", (life / 250) % 4, life % 250)
+    }
 }
 
 /// A trace of `n` JSON lines: process churn — each process is forked,
 /// executes, opens files, connects, resolves a name and exits, ten events
 /// in all, with pids reused every 20,000 processes — one exec in a
-/// thousand from a memfd.
+/// thousand from a memfd, one connect in a hundred to a blacklisted
+/// address.
 fn generate_trace(n: usize) -> Vec<String> {
     let mut lines = Vec::with_capacity(n);
     let mut i = 0usize;
@@ -303,11 +355,12 @@ fn generate_trace(n: usize) -> Vec<String> {
                 "args": {"pathname": "/etc/ld.so.cache", "flags": 524288}}),
             7 => {
                 serde_json::json!({"name": "security_socket_connect", "process": proc_(pid, ticks, "true"),
-                "args": {"family": 2, "remote_addr": "93.184.216.34", "remote_port": 443}})
+                "args": {"family": 2, "remote_addr": remote(life), "remote_port": 443}})
             }
             8 => {
+                let name = format!("host-{}.example.com", life % 1000);
                 serde_json::json!({"name": "dns_response", "process": proc_(pid, ticks, "true"),
-                "args": {"query": "example.com", "answers": ["example.com. 300 IN A 93.184.216.34"]}})
+                "args": {"query": name, "answers": [format!("{name}. 300 IN A {}", remote(life))]}})
             }
             _ => {
                 serde_json::json!({"name": "sched_process_exit", "process": proc_(pid, ticks, "true"),
@@ -320,14 +373,79 @@ fn generate_trace(n: usize) -> Vec<String> {
     lines
 }
 
+/// Modes for working on the boundary; they write no results.
+///
+/// - `profile fileless|denied|denied-miss|bare` loops one detector's call on one event
+///   for a profiler (`perf record`) to attach to;
+/// - `compare A.wasm B.wasm fileless|denied|bare` times two builds of one
+///   detector in alternating rounds and prints the minimum and median of
+///   each, so a change to a guest can be judged on a host whose speed
+///   drifts.
+fn adhoc(args: &[String], rt: &Runtime, events: &[&Event; 4]) -> bool {
+    let pick = |kind: &str| match kind {
+        "fileless" => Some(("detectors/fileless_exec.wasm", events[0])),
+        "denied" => Some(("detectors/denied_connect.wasm", events[1])),
+        "bare" => Some(("test-detectors/probe.wasm", events[2])),
+        "denied-miss" => Some(("detectors/denied_connect.wasm", events[3])),
+        _ => None,
+    };
+    let start = |path: &Path| {
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let c = DetectorComponent::load(rt, &path.display().to_string(), &bytes).unwrap();
+        Detector::start(rt, c, Vec::new(), unlimited()).unwrap()
+    };
+    match args {
+        [mode, kind, ..] if mode == "profile" => {
+            let (rel, ev) = pick(kind).expect("profile fileless|denied|bare");
+            let mut d = start(&root().join("target").join(rel));
+            for _ in 0..1_000_000 {
+                black_box(d.on_event(rt, ev).unwrap());
+            }
+            true
+        }
+        [mode, a, b, kind, ..] if mode == "compare" => {
+            let (_, ev) = pick(kind).expect("compare A.wasm B.wasm fileless|denied|bare");
+            let mut pair = [
+                (a, start(Path::new(a)), Vec::new()),
+                (b, start(Path::new(b)), Vec::new()),
+            ];
+            for _ in 0..40 {
+                for (_, d, times) in &mut pair {
+                    let t = Instant::now();
+                    for _ in 0..2_000 {
+                        black_box(d.on_event(rt, ev).unwrap());
+                    }
+                    times.push(t.elapsed().as_nanos() as f64 / 2_000.0);
+                }
+            }
+            for (name, _, mut times) in pair {
+                times.sort_by(f64::total_cmp);
+                println!(
+                    "{name}: min {:.0} ns, median {:.0} ns",
+                    times[0],
+                    times[times.len() / 2]
+                );
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
 fn main() {
-    let mut r = Results { rows: Vec::new() };
-    println!("| group | measurement | value | target |\n|---|---|---|---|");
-    // `cargo bench --bench sandbox -- replay` runs only the replay, for
-    // profiling (as `-- profile-denied` runs one detector's call); the
+    let mut r = Results::new();
+    // `cargo bench --bench sandbox -- replay` (or `-- dispatch`) runs only
+    // the replay (or the dispatch), for profiling (as `-- profile fileless` loops one detector's call); the
     // results file is written by full runs only.
     if std::env::args().skip(1).any(|a| a == "replay") {
         replay(&mut r);
+        return;
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "dispatch") {
+        // `-- dispatch denied` runs the configurations whose label has `denied`.
+        let only = args.get(at + 1).filter(|a| !a.starts_with('-'));
+        dispatch(&mut r, only.map_or("", String::as_str));
         return;
     }
 
@@ -355,9 +473,51 @@ fn main() {
         Detector::start(&rt, c, config(cfg), unlimited()).unwrap()
     };
 
+    let feed = stores
+        .registry()
+        .writable()
+        .register("ip-reputation", "bench", ConflictPolicy::LastWriteWins, &[])
+        .unwrap();
+    feed.write(
+        "bench",
+        Reputation {
+            ip: "93.184.216.0/24".into(),
+            status: ReputationStatus::Blacklisted,
+            severity: 8,
+            tags: vec!["c2".into()],
+            last_updated: 1,
+        },
+    )
+    .unwrap();
+    let mut connect_ev = exec_event(leaf, "/bin/x");
+    connect_ev.name = "security_socket_connect".into();
+    connect_ev.args = vec![
+        Arg::new("remote_addr", "93.184.216.34"),
+        Arg::new("remote_port", 443u64),
+    ];
+    let trivial_ev = exec_event(leaf, "/bin/x");
+    let memfd_ev = exec_event(leaf, "memfd:stage2 (deleted)");
+    // A bare event: no arguments, short strings.
+    let bare = Event {
+        seq: 1,
+        timestamp: 1,
+        name: "x".into(),
+        process: ProcessContext::default(),
+        args: Vec::new(),
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut benign_connect = connect_ev.clone();
+    benign_connect.args[0] = Arg::new("remote_addr", "10.0.0.1");
+    if adhoc(
+        &args,
+        &rt,
+        &[&memfd_ev, &connect_ev, &bare, &benign_connect],
+    ) {
+        return;
+    }
+
     // 1. The same logic in wasm and natively, per delivered event.
     const N: u64 = 20_000;
-    let trivial_ev = exec_event(leaf, "/bin/x");
     let mut probe = load("test-detectors/probe.wasm", &[("detections", "1")]);
     let wasm = ns_per(N, || {
         for _ in 0..N {
@@ -387,7 +547,6 @@ fn main() {
         None,
     );
 
-    let memfd_ev = exec_event(leaf, "memfd:stage2 (deleted)");
     let mut fileless = load("detectors/fileless_exec.wasm", &[]);
     assert_eq!(fileless.on_event(&rt, &memfd_ev).unwrap().len(), 1);
     assert_eq!(native_fileless(&stores, &memfd_ev).len(), 1);
@@ -423,39 +582,10 @@ fn main() {
         Some("≤ 1.5×"),
     );
 
-    let feed = stores
-        .registry()
-        .writable()
-        .register("ip-reputation", "bench", ConflictPolicy::LastWriteWins, &[])
-        .unwrap();
-    feed.write(
-        "bench",
-        Reputation {
-            ip: "93.184.216.0/24".into(),
-            status: ReputationStatus::Blacklisted,
-            severity: 8,
-            tags: vec!["c2".into()],
-            last_updated: 1,
-        },
-    )
-    .unwrap();
-    let mut connect_ev = exec_event(leaf, "/bin/x");
-    connect_ev.name = "security_socket_connect".into();
-    connect_ev.args = vec![
-        Arg::new("remote_addr", "93.184.216.34"),
-        Arg::new("remote_port", 443u64),
-    ];
     let mut denied = load("detectors/denied_connect.wasm", &[]);
     assert_eq!(denied.on_event(&rt, &connect_ev).unwrap().len(), 1);
-    assert_eq!(native_denied(&stores, &connect_ev).len(), 1);
-    // `cargo bench --bench sandbox -- profile-denied` loops this one call,
-    // for a profiler to attach to; it writes no results.
-    if std::env::args().skip(1).any(|a| a == "profile-denied") {
-        for _ in 0..1_000_000 {
-            black_box(denied.on_event(&rt, &connect_ev).unwrap());
-        }
-        return;
-    }
+    let reputation = stores.registry().writable().open("ip-reputation").unwrap();
+    assert_eq!(native_denied(&stores, &reputation, &connect_ev).len(), 1);
     let wasm_d = ns_per(N, || {
         for _ in 0..N {
             black_box(denied.on_event(&rt, &connect_ev).unwrap());
@@ -463,7 +593,7 @@ fn main() {
     });
     let native_d = ns_per(N, || {
         for _ in 0..N {
-            black_box(native_denied(&stores, &connect_ev));
+            black_box(native_denied(&stores, &reputation, &connect_ev));
         }
     });
     r.add(
@@ -504,13 +634,6 @@ fn main() {
     );
     // The same call with a bare event: no arguments, short strings. The
     // difference is what the size of the event costs (encoding, one copy).
-    let bare = Event {
-        seq: 1,
-        timestamp: 1,
-        name: "x".into(),
-        process: ProcessContext::default(),
-        args: Vec::new(),
-    };
     let bare_ns = ns_per(N, || {
         for _ in 0..N {
             black_box(idle.on_event(&rt, &bare).unwrap());
@@ -683,7 +806,13 @@ fn main() {
                         continue;
                     }
                     for det in native_fileless(&stores, &ev) {
-                        findings.push(native_enrich(&stores, &info, i, &ev, det));
+                        findings.push(native_enrich(
+                            &stores,
+                            &info,
+                            format!("fileless-{i}"),
+                            &ev,
+                            det,
+                        ));
                     }
                 }
                 black_box(findings);
@@ -713,16 +842,10 @@ fn main() {
         );
     }
 
+    dispatch(&mut r, "");
     replay(&mut r);
 
-    let out = root().join("docs/benchmarks.json");
-    let doc = serde_json::json!({
-        "benchmark": "sandbox",
-        "command": "cargo bench -p sandtrap-runtime --bench sandbox",
-        "machine": machine(),
-        "results": r.rows,
-    });
-    write_json(&out, &doc);
+    r.write("sandbox", "cargo bench -p sandtrap-runtime --bench sandbox");
 }
 
 /// Replay end to end: JSON lines parsed, stores applied, host-side
@@ -778,30 +901,166 @@ fn replay(r: &mut Results) {
     let _ = pipeline.close();
 }
 
-fn machine() -> serde_json::Value {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_owned())
-        })
-        .unwrap_or_default();
-    let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    serde_json::json!({ "cpu": cpu, "cores": cores, "kernel": kernel })
+/// The logic of one detector in a dispatch configuration.
+#[derive(Clone, Copy, PartialEq)]
+enum Logic {
+    Trivial,
+    Fileless,
+    Feed,
+    Denied,
 }
 
-fn write_json(path: &Path, doc: &serde_json::Value) {
-    match serde_json::to_string_pretty(doc) {
-        Ok(text) => match std::fs::write(path, text + "\n") {
-            Ok(()) => println!("\nwritten: {}", path.display()),
-            Err(e) => eprintln!("{}: {e}", path.display()),
-        },
-        Err(e) => eprintln!("{e}"),
+/// Events per second through the host (stores, selection, the detectors'
+/// calls, enrichment of their findings) on the replay's stream of process
+/// churn, into 1, 8 and 32 detectors in wasm, against the same pipeline
+/// with their logic compiled in. Each side has its own stores, fed the
+/// same events, and both must report the same number of findings.
+fn dispatch(r: &mut Results, only: &str) {
+    let stream: Vec<Event> = generate_trace(20_000)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let feed_config = [
+        ("blacklist", "93.184.216.0/24"),
+        ("deny_domains", "evil.example"),
+    ];
+    let setups: [(&str, Logic); 3] = [
+        ("trivial detector (every event)", Logic::Trivial),
+        ("fileless-exec", Logic::Fileless),
+        ("ip-reputation-feed + denied-connect", Logic::Denied),
+    ];
+    for (label, kind) in setups.into_iter().filter(|(l, _)| l.contains(only)) {
+        for copies in [1usize, 8, 32] {
+            // The reputation pair: one feed owns the store, the other
+            // detectors read it.
+            let logic: Vec<Logic> = if kind == Logic::Denied {
+                std::iter::once(Logic::Feed)
+                    .chain(std::iter::repeat_n(Logic::Denied, copies.max(2) - 1))
+                    .collect()
+            } else {
+                vec![kind; copies]
+            };
+            let stores = Arc::new(Stores::builder().build());
+            let rt = Arc::new(Runtime::builder().build(stores.clone()).unwrap());
+            let mut pipeline = Dispatcher::new(rt.clone());
+            let mut infos = Vec::new();
+            let mut compiled = std::collections::HashMap::new();
+            for (i, kind) in logic.iter().enumerate() {
+                let (rel, cfg): (&str, &[(&str, &str)]) = match kind {
+                    Logic::Trivial => ("test-detectors/probe.wasm", &[]),
+                    Logic::Fileless => ("detectors/fileless_exec.wasm", &[]),
+                    Logic::Feed => ("detectors/ip_reputation_feed.wasm", &feed_config),
+                    Logic::Denied => ("detectors/denied_connect.wasm", &[]),
+                };
+                let c = compiled
+                    .entry(rel)
+                    .or_insert_with(|| DetectorComponent::load(&rt, rel, &component(rel)).unwrap())
+                    .clone();
+                infos.push(c.info().clone());
+                let mut d = Detector::start(&rt, c, config(cfg), unlimited()).unwrap();
+                if *kind != Logic::Feed {
+                    d = d.renamed(&rt, format!("d-{i}")).unwrap();
+                }
+                pipeline.add(d).unwrap();
+            }
+            let mut wasm_findings = 0;
+            let run_wasm = || {
+                wasm_findings = 0;
+                for ev in &stream {
+                    wasm_findings += black_box(pipeline.process(ev.clone())).findings.len();
+                }
+            };
+
+            let stores = Stores::builder().build();
+            let store = stores
+                .registry()
+                .writable()
+                .register(
+                    "ip-reputation",
+                    "ip-reputation-feed",
+                    ConflictPolicy::MaxSeverity,
+                    &[],
+                )
+                .unwrap();
+            store
+                .write(
+                    "config",
+                    Reputation {
+                        ip: "93.184.216.0/24".into(),
+                        status: ReputationStatus::Blacklisted,
+                        severity: 8,
+                        tags: Vec::new(),
+                        last_updated: 1,
+                    },
+                )
+                .unwrap();
+            let deny = vec!["evil.example".to_owned()];
+            let mut by_event: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+            for (i, info) in infos.iter().enumerate() {
+                for s in &info.selectors {
+                    let ids = by_event.entry(s.event.as_str()).or_default();
+                    if ids.last() != Some(&i) {
+                        ids.push(i);
+                    }
+                }
+            }
+            let wildcard = by_event.remove("*").unwrap_or_default();
+            let mut native_findings = 0;
+            let run_native = || {
+                native_findings = 0;
+                for ev in &stream {
+                    let mut ev = ev.clone();
+                    stores.apply(&mut ev);
+                    let mut findings = Vec::new();
+                    let named = by_event
+                        .get(ev.name.as_str())
+                        .map_or(&[][..], Vec::as_slice);
+                    for &i in named.iter().chain(&wildcard) {
+                        let info = &infos[i];
+                        if !info.selectors.iter().any(|s| s.matches(&ev)) {
+                            continue;
+                        }
+                        let found = match logic[i] {
+                            Logic::Trivial => {
+                                black_box(ev.process.entity_id);
+                                Vec::new()
+                            }
+                            Logic::Fileless => native_fileless(&stores, &ev),
+                            Logic::Feed => native_feed(&stores, &store, &deny, &ev),
+                            Logic::Denied => native_denied(&stores, &store, &ev),
+                        };
+                        for det in found {
+                            findings.push(native_enrich(&stores, info, format!("d-{i}"), &ev, det));
+                        }
+                    }
+                    native_findings += black_box(findings).len();
+                }
+            };
+            let (wasm, native) = ns_per_pair(stream.len() as u64, run_wasm, run_native);
+            let _ = pipeline.close();
+            assert_eq!(wasm_findings, native_findings, "{label} × {copies}");
+            let n = logic.len();
+            r.add(
+                "dispatch",
+                &format!("{label}, {n} detectors, wasm"),
+                1e9 / wasm,
+                "events/s",
+                None,
+            );
+            r.add(
+                "dispatch",
+                &format!("{label}, {n} detectors, native"),
+                1e9 / native,
+                "events/s",
+                None,
+            );
+            r.add(
+                "dispatch",
+                &format!("{label}, {n} detectors, wasm/native time"),
+                wasm / native,
+                "×",
+                Some("≤ 1.5×"),
+            );
+        }
     }
 }

@@ -67,6 +67,8 @@ impl RuntimeBuilder {
         config.wasm_component_model(true);
         config.concurrency_support(false);
         config.max_wasm_stack(512 << 10);
+        #[cfg(feature = "perfmap")]
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
         match self.mode {
             Mode::Live => config.epoch_interruption(true),
             Mode::Deterministic => config.consume_fuel(true),
