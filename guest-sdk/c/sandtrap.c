@@ -2,12 +2,14 @@
  * sandtrap.c — the C SDK's implementation: the component's exports (built on
  * the detector_* functions a detector defines), the allocator the host uses
  * to pass data in, the decoders of the event batch and of store answers,
- * and the helpers declared in sandtrap.h.
+ * the encoder of the output reported to the host, and the helpers declared
+ * in sandtrap.h.
  *
  * Ownership follows the wit-bindgen C conventions: arguments of an export
  * belong to the guest (freed here, after the detector returned), results
  * of an export are malloc'd here and freed by the generated *_post_return
- * once the host copied them, results of an import belong to the caller.
+ * once the host copied them, results of an import belong to the caller,
+ * and arguments of an import stay the caller's (the host copies them).
  */
 #include "sandtrap.h"
 
@@ -139,48 +141,80 @@ bool exports_sandtrap_detector_guest_init(detector_list_tuple2_string_string_t *
     return false;
 }
 
-static void st__detections_free(st_detections *list) {
-    for (size_t i = 0; i < list->len; i++) exports_sandtrap_detector_guest_detection_free(&list->ptr[i]);
+static void st__detection_free(st_detection *d) {
+    for (size_t i = 0; i < d->fields.len; i++) {
+        st_field *f = &d->fields.ptr[i];
+        detector_string_free(&f->name);
+        switch (f->value.tag) {
+        case ST_VALUE_STR: detector_string_free(&f->value.val.str); break;
+        case ST_VALUE_BYTES: detector_list_u8_free(&f->value.val.bytes); break;
+        case ST_VALUE_STR_LIST: detector_list_string_free(&f->value.val.str_list); break;
+        default: break;
+        }
+    }
+    free(d->fields.ptr);
+    memset(d, 0, sizeof *d);
+}
+
+void st_detections_free(st_detections *list) {
+    if (!list) return;
+    for (size_t i = 0; i < list->len; i++) st__detection_free(&list->ptr[i]);
     free(list->ptr);
     list->ptr = NULL;
     list->len = 0;
 }
 
+/* The output buffer, kept between calls so that reporting allocates nothing
+ * once it has grown to the detector's usual output; a buffer grown past
+ * this by an unusual batch is released rather than held for good. */
+static st_output st__out;
+#define ST__MAX_KEPT_OUTPUT ((size_t)1 << 20)
+
 /*
  * One call for a whole batch: the detector runs on each event in turn and
- * every outcome is recorded under the event's index, so an event whose
- * handler fails costs only its own detections. The buffer is the guest's
+ * every outcome is encoded under the event's index as soon as the event is
+ * handled, so an event whose handler fails costs only its own detections
+ * and a detection's strings are freed before the next event. Everything
+ * the batch found goes to the host in one host.report call at the end;
+ * a batch that found nothing makes none. The batch buffer is the guest's
  * (allocated through cabi_realloc) and is freed here once every event has
  * been handled; nothing the detector got from it survives the call.
  */
-void exports_sandtrap_detector_guest_on_events(detector_list_u8_t *events,
-                                               exports_sandtrap_detector_guest_batch_output_t *ret) {
-    memset(ret, 0, sizeof *ret);
+void exports_sandtrap_detector_guest_on_events(detector_list_u8_t *events) {
     st_batch batch = st_batch_view(events->ptr, events->len);
+    st_output_reset(&st__out);
     for (size_t i = 0; i < batch.count; i++) {
         st_event ev = st_batch_event(&batch, i);
         st_detections dets = {NULL, 0};
         st_error e = {{NULL, 0}};
+        /* count <= (len - 4) / 4 of a u32-framed buffer: i fits in a u32 */
+        uint32_t index = (uint32_t)i;
         if (detector_on_event(&ev, &dets, &e)) {
-            detector_string_free(&e.message);
-            for (size_t j = 0; j < dets.len; j++) {
-                exports_sandtrap_detector_guest_indexed_detection_t *slot = ST__PUSH(&ret->detections);
-                /* count <= (len - 4) / 4 of a u32-framed buffer: fits */
-                slot->index = (uint32_t)i;
-                slot->detection = dets.ptr[j]; /* moved: only the array is freed below */
-            }
-            free(dets.ptr);
+            for (size_t j = 0; j < dets.len; j++) st_output_detection(&st__out, index, &dets.ptr[j]);
         } else {
-            st__detections_free(&dets);
             st__set_default_error(&e, "detector_on_event failed");
-            exports_sandtrap_detector_guest_indexed_error_t *slot = ST__PUSH(&ret->errors);
-            slot->index = (uint32_t)i;
-            slot->message = e.message;
+            st_output_error(&st__out, index, (const char *)e.message.ptr, e.message.len);
         }
+        st_detections_free(&dets);
+        detector_string_free(&e.message);
     }
     detector_list_u8_free(events);
     events->ptr = NULL;
     events->len = 0;
+
+    if (st__out.dropped)
+        st_log_error("%zu output record(s) of this batch dropped: over the host's %u-byte report limit",
+                     st__out.dropped, ST_OUTPUT_LIMIT);
+    if (st_output_count(&st__out) > 0) {
+        const uint8_t *bytes;
+        size_t len;
+        st_output_finish(&st__out, &bytes, &len);
+        /* The import only reads the list (the host copies it out). */
+        detector_list_u8_t list = {(uint8_t *)(uintptr_t)bytes, len};
+        sandtrap_detector_host_report(&list);
+    }
+    if (st__out.cap > ST__MAX_KEPT_OUTPUT) st_output_free(&st__out);
+    else st_output_reset(&st__out);
 }
 
 void exports_sandtrap_detector_guest_close(void) { detector_close(); }
@@ -342,11 +376,6 @@ enum {
     ST__AT_ARG_COUNT = 100,
 };
 
-/* The wire's kinds are the contract's `value` cases, in the same order. */
-_Static_assert(ST_VALUE_STR == 0 && ST_VALUE_INT == 1 && ST_VALUE_UINT == 2 && ST_VALUE_BOOL == 3 &&
-                   ST_VALUE_BYTES == 4 && ST_VALUE_STR_LIST == 5,
-               "argument kinds of docs/wire-encoding.md");
-
 /* Where empty and absent strings point: st_string has no const, and a
  * zero-length view must still hold a valid address. */
 static uint8_t st__empty[1];
@@ -387,38 +416,46 @@ static bool st__bytes(const uint8_t *b, size_t len, uint64_t at, const uint8_t *
 
 /* Strict UTF-8 as Rust's str::from_utf8 accepts it: no overlong forms, no
  * surrogates, nothing above U+10FFFF. The host only writes UTF-8; this
- * keeps a corrupted buffer from reaching the detector as text. */
+ * keeps a corrupted buffer from reaching the detector as text. The length
+ * of the well-formed non-ASCII character at s[0] (n > 0 bytes available),
+ * or 0 when it is malformed. */
+static size_t st__utf8_char(const uint8_t *s, size_t n) {
+    uint8_t c = s[0];
+    size_t more;
+    uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) {
+        more = 1;
+        cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        more = 2;
+        cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        more = 3;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (n - 1 < more) return 0;
+    for (size_t k = 1; k <= more; k++) {
+        uint8_t cc = s[k];
+        if ((cc & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    if (more == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return 0;
+    if (more == 3 && (cp < 0x10000 || cp > 0x10FFFF)) return 0;
+    return more + 1;
+}
+
 static bool st__utf8(const uint8_t *s, size_t n) {
     size_t i = 0;
     while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
+        if (s[i] < 0x80) {
             i++;
             continue;
         }
-        size_t more;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            more = 1;
-            cp = c & 0x1Fu;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            more = 2;
-            cp = c & 0x0Fu;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            more = 3;
-            cp = c & 0x07u;
-        } else {
-            return false;
-        }
-        if (n - i - 1 < more) return false;
-        for (size_t k = 1; k <= more; k++) {
-            uint8_t cc = s[i + k];
-            if ((cc & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3Fu);
-        }
-        if (more == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return false;
-        if (more == 3 && (cp < 0x10000 || cp > 0x10FFFF)) return false;
-        i += more + 1;
+        size_t k = st__utf8_char(s + i, n - i);
+        if (k == 0) return false;
+        i += k;
     }
     return true;
 }
@@ -549,11 +586,10 @@ size_t st_arg_count(const st_event *ev) {
     return n < fits ? n : fits;
 }
 
-/* Decodes the entry at `entry`; false when any part of it is malformed or
- * its kind unknown, which makes the whole argument absent. */
-static bool st__arg_at(const st_event *ev, uint64_t entry, st_arg_view *out) {
-    const uint8_t *b = ev->bytes;
-    size_t len = ev->len;
+/* Decodes the argument entry at `entry` of the event or output record `b`;
+ * false when any part of it is malformed or its kind unknown, which makes
+ * the whole argument absent. */
+static bool st__arg_at(const uint8_t *b, size_t len, uint64_t entry, st_arg_view *out) {
     st_arg_view a;
     memset(&a, 0, sizeof a);
     if (!st__str(b, len, entry, &a.name) || !st__fits(len, entry + 8, 1)) return false;
@@ -592,7 +628,7 @@ static bool st__arg_at(const st_event *ev, uint64_t entry, st_arg_view *out) {
 
 bool st_arg_at(const st_event *ev, size_t i, st_arg_view *out) {
     if (!ev || !out || i >= st_arg_count(ev)) return false;
-    return st__arg_at(ev, ST__HEADER_LEN + (uint64_t)i * ST__ARG_LEN, out);
+    return st__arg_at(ev->bytes, ev->len, ST__HEADER_LEN + (uint64_t)i * ST__ARG_LEN, out);
 }
 
 bool st_arg(const st_event *ev, const char *name, st_arg_view *out) {
@@ -607,7 +643,7 @@ bool st_arg(const st_event *ev, const char *name, st_arg_view *out) {
          * The first match is the argument even when it is malformed, as in
          * the host, so a later duplicate never stands in for it. */
         if (st__bytes(ev->bytes, ev->len, entry, &p, &n) && n == want && (n == 0 || memcmp(p, name, n) == 0))
-            return st__arg_at(ev, entry, out);
+            return st__arg_at(ev->bytes, ev->len, entry, out);
     }
     return false;
 }
@@ -760,7 +796,7 @@ void st_set_severity(st_detection *det, st_severity severity) {
 }
 
 static st_value *st__field(st_detection *det, const char *name, uint8_t tag) {
-    exports_sandtrap_detector_guest_field_t *f = ST__PUSH(&det->fields);
+    st_field *f = ST__PUSH(&det->fields);
     f->name = st__cstring(name);
     f->value.tag = tag;
     return &f->value;
@@ -816,6 +852,315 @@ void st_field_strlist(st_detection *det, const char *name, st_strlist *list) {
         list->ptr = NULL;
         list->len = 0;
     }
+}
+
+/* ---------------------------------------------------------------- output */
+
+/*
+ * The encoder of docs/wire-encoding.md, "Output", a transcription of the
+ * reference encoder (OutputFields in guest-sdk/wire/src/write.rs): each
+ * record's fixed part and field table, then its data in the canonical
+ * order (an error's message; per field, its name's bytes, then its value's
+ * data, a str-list's table before its strings), so that it reproduces
+ * output.bin byte for byte. Records are appended one by one; the frame (the
+ * count and the table of starts) is only known at the end of the batch and
+ * is put in front by st_output_finish.
+ *
+ * The host traps on anything it cannot read, so the encoder only ever
+ * writes what it accepts: UTF-8 text, known kinds, severities 0–5, and at
+ * most ST_OUTPUT_LIMIT bytes in all.
+ */
+
+enum {
+    ST__OUT_INDEX = 0,
+    ST__OUT_KIND = 4,
+    ST__OUT_SEVERITY = 5,
+    ST__OUT_MESSAGE = 8,
+    ST__OUT_FIELD_COUNT = 16,
+    ST__OUT_LEN = 20,
+};
+
+/* Room kept under the limit for the error records that stand for an
+ * event's output that was cut, so that the host still learns of it. */
+#define ST__NOTICE_RESERVE ((size_t)64 << 10)
+#define ST__NOTICE "output of this event dropped: the batch's report would pass the host's 4 MiB limit"
+
+static void st__le32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void st__le64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Appends `n` zeroed bytes; returns where they start. Callers bound `n`
+ * by ST_OUTPUT_LIMIT first, so the doubling cannot overflow. */
+static size_t st__out_grow(st_output *o, size_t n) {
+    if (n > o->cap - o->len) {
+        size_t cap = o->cap ? o->cap : 256;
+        while (cap - o->len < n) cap *= 2;
+        o->bytes = st__xrealloc(o->bytes, cap);
+        o->cap = cap;
+    }
+    size_t at = o->len;
+    memset(o->bytes + at, 0, n);
+    o->len += n;
+    return at;
+}
+
+/* One record being written: it starts at `rec`, and `over` says it has
+ * outgrown the limit, which stops every further write to it. */
+typedef struct st__rec {
+    st_output *o;
+    size_t rec;
+    bool over;
+} st__rec;
+
+/* Whether `n` more bytes keep the record within the limit (offsets in a
+ * record are u32: the limit also keeps them in range). */
+static bool st__out_room(st__rec *w, size_t n) {
+    if (!w->over && n > ST_OUTPUT_LIMIT - (w->o->len - w->rec)) w->over = true;
+    return !w->over;
+}
+
+/* Points the (offset, length) pair at `at` of the record to `n` bytes
+ * appended now. An empty one stays (0, 0), as the encoding writes it. */
+static void st__out_span(st__rec *w, size_t at, const uint8_t *p, size_t n) {
+    if (n == 0 || !st__out_room(w, n)) return;
+    size_t off = st__out_grow(w->o, n);
+    memcpy(w->o->bytes + off, p, n);
+    st__le32(w->o->bytes + w->rec + at, (uint32_t)(off - w->rec));
+    st__le32(w->o->bytes + w->rec + at + 4, (uint32_t)n);
+}
+
+/* Lossy UTF-8: each byte that does not start a well-formed character
+ * becomes U+FFFD. Writes to `out` when not NULL; returns the length. */
+static size_t st__lossy(const uint8_t *s, size_t n, uint8_t *out) {
+    static const uint8_t replacement[3] = {0xEF, 0xBF, 0xBD};
+    size_t len = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = s[i] < 0x80 ? 1 : st__utf8_char(s + i, n - i);
+        const uint8_t *from = k ? s + i : replacement;
+        size_t m = k ? k : sizeof replacement;
+        if (out) memcpy(out + len, from, m);
+        len += m;
+        i += k ? k : 1;
+    }
+    return len;
+}
+
+/* Text the host would refuse (st_field_strn and st_fail take any bytes)
+ * is repaired rather than reported as is, which would trap. */
+static void st__out_text(st__rec *w, size_t at, const uint8_t *p, size_t n) {
+    if (!p) n = 0;
+    if (st__utf8(p, n)) {
+        st__out_span(w, at, p, n);
+        return;
+    }
+    size_t m = st__lossy(p, n, NULL);
+    if (!st__out_room(w, m)) return;
+    size_t off = st__out_grow(w->o, m);
+    st__lossy(p, n, w->o->bytes + off);
+    st__le32(w->o->bytes + w->rec + at, (uint32_t)(off - w->rec));
+    st__le32(w->o->bytes + w->rec + at + 4, (uint32_t)m);
+}
+
+/* A str-list: its table, then its strings. An empty list still records
+ * where its table would start. */
+static void st__out_list(st__rec *w, size_t at, const st_strlist *l) {
+    size_t n = l->ptr ? l->len : 0;
+    if (n > ST_OUTPUT_LIMIT / 8 || !st__out_room(w, 8 * n)) {
+        w->over = true;
+        return;
+    }
+    size_t table = st__out_grow(w->o, 8 * n) - w->rec;
+    st__le32(w->o->bytes + w->rec + at, (uint32_t)table);
+    st__le32(w->o->bytes + w->rec + at + 4, (uint32_t)n);
+    for (size_t j = 0; j < n && !w->over; j++) st__out_text(w, table + 8 * j, l->ptr[j].ptr, l->ptr[j].len);
+}
+
+/* Starts a record of `fixed` bytes; false (nothing written) when even that
+ * cannot fit or the output was already framed. */
+static bool st__out_begin(st_output *o, st__rec *w, size_t fixed) {
+    *w = (st__rec){o, o ? o->len : 0, false};
+    if (!o || o->framed) return false;
+    if (!st__out_room(w, fixed)) return false;
+    st__out_grow(o, fixed);
+    return true;
+}
+
+static void st__out_push_start(st_output *o, size_t start) {
+    if (o->count == o->starts_cap) {
+        o->starts_cap = o->starts_cap ? 2 * o->starts_cap : 64;
+        o->starts = st__xrealloc(o->starts, o->starts_cap * sizeof *o->starts);
+    }
+    o->starts[o->count++] = (uint32_t)start;
+}
+
+/* The framed size with `extra` more bytes and one more record. */
+static size_t st__out_framed(const st_output *o, size_t extra) { return 4 + 4 * (o->count + 1) + o->len + extra; }
+
+static void st__out_notice(st_output *o, uint32_t index);
+
+/* Keeps the record, or takes it back when it did not fit: an event's
+ * output is then replaced by one notice (below), within the room kept. */
+static bool st__out_end(st__rec *w, bool begun, uint32_t index) {
+    st_output *o = w->o;
+    if (!o || o->framed) return false;
+    if (begun && !w->over && st__out_framed(o, 0) <= ST_OUTPUT_LIMIT - ST__NOTICE_RESERVE) {
+        st__out_push_start(o, w->rec);
+        return true;
+    }
+    o->len = w->rec;
+    o->dropped++;
+    st__out_notice(o, index);
+    return false;
+}
+
+static void st__out_notice(st_output *o, uint32_t index) {
+    if (o->notice_index == (uint64_t)index + 1) return; /* one per event */
+    size_t text = sizeof ST__NOTICE - 1;
+    if (st__out_framed(o, ST__OUT_LEN + text) > ST_OUTPUT_LIMIT) return;
+    o->notice_index = (uint64_t)index + 1;
+    st__rec w = {o, o->len, false};
+    st__out_grow(o, ST__OUT_LEN);
+    st__le32(o->bytes + w.rec + ST__OUT_INDEX, index);
+    o->bytes[w.rec + ST__OUT_KIND] = ST_OUTPUT_ERROR;
+    st__out_text(&w, ST__OUT_MESSAGE, (const uint8_t *)ST__NOTICE, text);
+    st__out_push_start(o, w.rec);
+}
+
+bool st_output_detection(st_output *o, uint32_t index, const st_detection *det) {
+    if (!o || !det) return false;
+    st__rec w;
+    size_t n = det->fields.ptr ? det->fields.len : 0;
+    bool begun = n <= (ST_OUTPUT_LIMIT - ST__OUT_LEN) / ST__ARG_LEN &&
+                 st__out_begin(o, &w, ST__OUT_LEN + n * ST__ARG_LEN);
+    if (!begun) {
+        w = (st__rec){o, o->len, true};
+        return st__out_end(&w, false, index);
+    }
+    uint8_t *r = o->bytes + w.rec;
+    st__le32(r + ST__OUT_INDEX, index);
+    r[ST__OUT_KIND] = ST_OUTPUT_DETECTION;
+    /* 0 keeps the definition's severity; ST_INFO..ST_CRITICAL are 1..5. */
+    bool sev = det->severity.is_some && det->severity.val <= ST_CRITICAL;
+    r[ST__OUT_SEVERITY] = sev ? (uint8_t)(det->severity.val + 1) : 0;
+    size_t written = 0;
+    for (size_t i = 0; i < n && !w.over; i++) {
+        const st_field *f = &det->fields.ptr[i];
+        /* A tag set by hand to something else would make the host trap:
+         * the field is left out, and the count below keeps its zeroed
+         * entry at the end of the table out of the record. */
+        if (f->value.tag > ST_VALUE_STR_LIST) continue;
+        size_t entry = ST__OUT_LEN + written * ST__ARG_LEN;
+        size_t payload = entry + 16;
+        st__out_text(&w, entry, f->name.ptr, f->name.len);
+        w.o->bytes[w.rec + entry + 8] = f->value.tag;
+        const st_value *v = &f->value;
+        switch (v->tag) {
+        case ST_VALUE_STR: st__out_text(&w, payload, v->val.str.ptr, v->val.str.len); break;
+        case ST_VALUE_INT: st__le64(w.o->bytes + w.rec + payload, (uint64_t)v->val.int_); break;
+        case ST_VALUE_UINT: st__le64(w.o->bytes + w.rec + payload, v->val.uint); break;
+        case ST_VALUE_BOOL: st__le64(w.o->bytes + w.rec + payload, v->val.boolean ? 1 : 0); break;
+        case ST_VALUE_BYTES:
+            st__out_span(&w, payload, v->val.bytes.ptr, v->val.bytes.ptr ? v->val.bytes.len : 0);
+            break;
+        case ST_VALUE_STR_LIST: st__out_list(&w, payload, &v->val.str_list); break;
+        }
+        written++;
+    }
+    st__le32(w.o->bytes + w.rec + ST__OUT_FIELD_COUNT, (uint32_t)written);
+    return st__out_end(&w, true, index);
+}
+
+bool st_output_error(st_output *o, uint32_t index, const char *message, size_t len) {
+    st__rec w;
+    bool begun = st__out_begin(o, &w, ST__OUT_LEN);
+    if (begun) {
+        st__le32(o->bytes + w.rec + ST__OUT_INDEX, index);
+        o->bytes[w.rec + ST__OUT_KIND] = ST_OUTPUT_ERROR;
+        st__out_text(&w, ST__OUT_MESSAGE, (const uint8_t *)message, message ? len : 0);
+    }
+    return st__out_end(&w, begun, index);
+}
+
+size_t st_output_count(const st_output *o) { return o ? o->count : 0; }
+
+void st_output_finish(st_output *o, const uint8_t **bytes, size_t *len) {
+    if (!o) {
+        *bytes = st__empty;
+        *len = 0;
+        return;
+    }
+    if (!o->framed) {
+        /* The frame goes in front of the records: one move per batch
+         * rather than a second buffer. Starts become offsets from the
+         * list's first byte. */
+        size_t head = 4 + 4 * o->count;
+        size_t body = o->len;
+        st__out_grow(o, head);
+        memmove(o->bytes + head, o->bytes, body);
+        st__le32(o->bytes, (uint32_t)o->count);
+        for (size_t i = 0; i < o->count; i++) st__le32(o->bytes + 4 + 4 * i, (uint32_t)(o->starts[i] + head));
+        o->framed = true;
+    }
+    *bytes = o->bytes ? o->bytes : st__empty;
+    *len = o->len;
+}
+
+void st_output_reset(st_output *o) {
+    if (!o) return;
+    o->len = 0;
+    o->count = 0;
+    o->framed = false;
+    o->notice_index = 0;
+    o->dropped = 0;
+}
+
+void st_output_free(st_output *o) {
+    if (!o) return;
+    free(o->bytes);
+    free(o->starts);
+    memset(o, 0, sizeof *o);
+}
+
+/* Reading: the framing and argument entries of events, at the offsets of
+ * an output record. */
+
+st_output_list st_output_list_view(const uint8_t *bytes, size_t size) {
+    st_output_list l = {bytes && size ? bytes : st__empty, bytes ? size : 0, 0};
+    l.len = st__frame_count(l.bytes, l.size);
+    return l;
+}
+
+bool st_output_list_get(const st_output_list *list, size_t i, st_output_record *out) {
+    if (!list || !out) return false;
+    out->bytes = st__empty;
+    out->len = 0;
+    return st__frame(list->bytes, list->size, list->len, i, &out->bytes, &out->len);
+}
+
+uint32_t st_output_record_index(const st_output_record *r) { return st__u32_in(ST__EV(r), ST__OUT_INDEX); }
+
+uint8_t st_output_record_kind(const st_output_record *r) {
+    /* A record too short for its fixed part is neither kind. */
+    return r && r->len >= ST__OUT_LEN ? r->bytes[ST__OUT_KIND] : 0xFF;
+}
+
+uint8_t st_output_record_severity(const st_output_record *r) { return st__u8_in(ST__EV(r), ST__OUT_SEVERITY); }
+
+st_string st_output_record_message(const st_output_record *r) { return st__str_in(ST__EV(r), ST__OUT_MESSAGE); }
+
+size_t st_output_record_field_count(const st_output_record *r) {
+    uint32_t n = st__u32_in(ST__EV(r), ST__OUT_FIELD_COUNT);
+    size_t fits = r && r->len > ST__OUT_LEN ? (r->len - ST__OUT_LEN) / ST__ARG_LEN : 0;
+    return n < fits ? n : fits;
+}
+
+bool st_output_record_field(const st_output_record *r, size_t i, st_arg_view *out) {
+    if (!out || i >= st_output_record_field_count(r)) return false;
+    return st__arg_at(r->bytes, r->len, ST__OUT_LEN + (uint64_t)i * ST__ARG_LEN, out);
 }
 
 /* --------------------------------------------------------- configuration */

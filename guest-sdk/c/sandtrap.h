@@ -42,8 +42,10 @@
  *     from a list, and every string or list read from a record, is a view
  *     into the answer: valid until the answer is freed, never freed itself.
  *  5. Whatever you put into a description or detection is copied (strings)
- *     or moved (st_strlist passed to st_field_strlist); sandtrap.c hands it
- *     to the host, which frees it after reading it. You never free it.
+ *     or moved (st_strlist passed to st_field_strlist). sandtrap.c hands the
+ *     description to the host, which frees it after reading it; it encodes
+ *     the detections into the batch's output (see "output" below) and frees
+ *     them as soon as your on_event returns. You never free either.
  *  6. Store errors (st_store_error) own no memory.
  *
  * Nothing here traps on bad input: absent arguments, arguments of another
@@ -68,7 +70,7 @@
 extern "C" {
 #endif
 
-#define ST_CONTRACT_VERSION "0.3.0"
+#define ST_CONTRACT_VERSION "0.4.0"
 
 #define ST_PRINTF(fmt, args) __attribute__((__format__(__printf__, fmt, args)))
 
@@ -77,8 +79,6 @@ extern "C" {
 typedef detector_string_t st_string;
 /* A list of strings. Lists you build start as `st_strlist l = {0};`. */
 typedef detector_list_string_t st_strlist;
-typedef sandtrap_detector_types_value_t st_value;
-typedef sandtrap_detector_types_field_t st_field;
 /* A view over one event of the batch; accessors under "events" below. */
 typedef struct st_event st_event;
 typedef detector_list_tuple2_string_string_t st_config;
@@ -94,12 +94,6 @@ typedef sandtrap_detector_ip_reputation_own_reader_t st_reputation_reader;
 typedef sandtrap_detector_ip_reputation_own_writer_t st_reputation_writer;
 
 typedef exports_sandtrap_detector_guest_description_t st_desc;
-typedef exports_sandtrap_detector_guest_detection_t st_detection;
-/* The detections of one event; sandtrap.c owns the list (see st_detect). */
-typedef struct st_detections {
-    st_detection *ptr;
-    size_t len;
-} st_detections;
 
 typedef exports_sandtrap_detector_guest_severity_t st_severity;
 #define ST_INFO EXPORTS_SANDTRAP_DETECTOR_GUEST_SEVERITY_INFO
@@ -108,21 +102,64 @@ typedef exports_sandtrap_detector_guest_severity_t st_severity;
 #define ST_HIGH EXPORTS_SANDTRAP_DETECTOR_GUEST_SEVERITY_HIGH
 #define ST_CRITICAL EXPORTS_SANDTRAP_DETECTOR_GUEST_SEVERITY_CRITICAL
 
+/* Kinds of values: st_value.tag, st_arg_view.kind, and the kind byte of an
+ * argument entry in docs/wire-encoding.md, which numbers them this way. */
+#define ST_VALUE_STR 0
+#define ST_VALUE_INT 1
+#define ST_VALUE_UINT 2
+#define ST_VALUE_BOOL 3
+#define ST_VALUE_BYTES 4
+#define ST_VALUE_STR_LIST 5
+
+/*
+ * A detection as the detector builds it (st_detect, st_field_*). Since
+ * contract 0.4 these are the SDK's own types, not generated ones: the
+ * contract carries detections as encoded bytes (host.report), and
+ * sandtrap.c encodes these after each event. Every string and list in
+ * them is malloc'd and owned by the detection; build them with the
+ * st_field_* functions, never by hand.
+ */
+typedef struct st_value {
+    uint8_t tag; /* ST_VALUE_* */
+    union {
+        st_string str;
+        int64_t int_;
+        uint64_t uint;
+        bool boolean;
+        detector_list_u8_t bytes;
+        st_strlist str_list;
+    } val;
+} st_value;
+
+typedef struct st_field {
+    st_string name;
+    st_value value;
+} st_field;
+
+typedef struct st_detection {
+    struct {
+        st_field *ptr;
+        size_t len;
+    } fields;
+    /* Overrides the definition's severity when is_some (st_set_severity). */
+    struct {
+        bool is_some;
+        st_severity val;
+    } severity;
+} st_detection;
+
+/* The detections of one event; sandtrap.c owns the list (see st_detect). */
+typedef struct st_detections {
+    st_detection *ptr;
+    size_t len;
+} st_detections;
+
 typedef exports_sandtrap_detector_guest_filter_op_t st_filter_op;
 #define ST_EQUAL EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_EQUAL
 #define ST_NOT_EQUAL EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_NOT_EQUAL
 #define ST_PREFIX EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_PREFIX
 #define ST_SUFFIX EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_SUFFIX
 #define ST_CONTAINS EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_CONTAINS
-
-/* st_value.tag, and st_arg_view.kind: the encoding numbers argument kinds
- * the same way the contract's `value` variant does. */
-#define ST_VALUE_STR SANDTRAP_DETECTOR_TYPES_VALUE_STR
-#define ST_VALUE_INT SANDTRAP_DETECTOR_TYPES_VALUE_INT
-#define ST_VALUE_UINT SANDTRAP_DETECTOR_TYPES_VALUE_UINT
-#define ST_VALUE_BOOL SANDTRAP_DETECTOR_TYPES_VALUE_BOOLEAN
-#define ST_VALUE_BYTES SANDTRAP_DETECTOR_TYPES_VALUE_BYTES
-#define ST_VALUE_STR_LIST SANDTRAP_DETECTOR_TYPES_VALUE_STR_LIST
 
 typedef sandtrap_detector_host_log_level_t st_log_level;
 #define ST_LOG_TRACE SANDTRAP_DETECTOR_HOST_LOG_LEVEL_TRACE
@@ -341,6 +378,91 @@ void st_field_bool(st_detection *det, const char *name, bool value);
 void st_field_bytes(st_detection *det, const char *name, const uint8_t *data, size_t len);
 /* Moves `list` into the detection and leaves it empty ({0}). */
 void st_field_strlist(st_detection *det, const char *name, st_strlist *list);
+/* Frees detections and leaves the list empty. Only for a native unit test
+ * that calls detector_on_event itself: sandtrap.c frees the glue's. */
+void st_detections_free(st_detections *list);
+
+/* ---------------------------------------------------------------- output */
+
+/*
+ * What one on-events call found, as it leaves the guest (contract 0.4):
+ * sandtrap.c encodes every detection and error of the batch, in order,
+ * into one record list (docs/wire-encoding.md, "Output") and passes it to
+ * the host in a single host.report call at the end of the batch, only when
+ * there is something to report. A detector never calls these itself; they
+ * are here for native unit tests, which can encode output as the glue does
+ * and read back what the glue reported.
+ *
+ * The host traps on a malformed report and on more than 4 MiB in one call.
+ * The encoder therefore never produces either: text that is not UTF-8 is
+ * written with U+FFFD in place of each bad byte, a field of unknown kind is
+ * left out, and once the list would pass ST_OUTPUT_LIMIT an event's
+ * further output is replaced by one error record saying so (see
+ * st_output_detection).
+ */
+#define ST_OUTPUT_LIMIT (4u << 20)
+
+/* An output being built. Start from {0}; reuse it with st_output_reset and
+ * release it with st_output_free. Its fields are the SDK's. */
+typedef struct st_output {
+    uint8_t *bytes; /* the records (after st_output_finish: the framed list) */
+    size_t len, cap;
+    uint32_t *starts; /* where each record starts in `bytes` */
+    size_t count, starts_cap;
+    bool framed;
+    uint64_t notice_index; /* the last event whose output was cut, +1 (0: none) */
+    size_t dropped;        /* records that did not fit at all */
+} st_output;
+
+/* Appends `det` as the output of event `index` of the batch. False when it
+ * did not fit under ST_OUTPUT_LIMIT: it is left out and, once per event, an
+ * error record saying so takes its place. */
+bool st_output_detection(st_output *o, uint32_t index, const st_detection *det);
+/* Appends an error of event `index`, `message` of `len` bytes (the limit
+ * applies as for detections). */
+bool st_output_error(st_output *o, uint32_t index, const char *message, size_t len);
+/* Number of records appended so far (detections and errors). */
+size_t st_output_count(const st_output *o);
+/* Frames the records as one record list and returns it, valid until the
+ * next st_output_reset or st_output_free; nothing may be appended after
+ * it until st_output_reset. */
+void st_output_finish(st_output *o, const uint8_t **bytes, size_t *len);
+/* Empties the output, keeping its memory for the next batch. */
+void st_output_reset(st_output *o);
+void st_output_free(st_output *o);
+
+/* Reading a reported record list, e.g. what a stubbed host.report got in
+ * a native test. Read in place and never failing, like an event: a record
+ * or field that does not fit reads as absent. */
+typedef struct st_output_list {
+    const uint8_t *bytes;
+    size_t size;
+    size_t len; /* number of records */
+} st_output_list;
+
+typedef struct st_output_record {
+    const uint8_t *bytes;
+    size_t len;
+} st_output_record;
+
+#define ST_OUTPUT_DETECTION 0
+#define ST_OUTPUT_ERROR 1
+
+st_output_list st_output_list_view(const uint8_t *bytes, size_t size);
+/* Record i; false past the end. */
+bool st_output_list_get(const st_output_list *list, size_t i, st_output_record *out);
+/* The event's position in its batch. */
+uint32_t st_output_record_index(const st_output_record *r);
+/* ST_OUTPUT_DETECTION or ST_OUTPUT_ERROR (anything else: malformed). */
+uint8_t st_output_record_kind(const st_output_record *r);
+/* A detection's severity code: 0 the definition's, 1 info, 2 low,
+ * 3 medium, 4 high, 5 critical. */
+uint8_t st_output_record_severity(const st_output_record *r);
+/* An error's message (a view, not NUL-terminated). */
+st_string st_output_record_message(const st_output_record *r);
+/* A detection's fields, in order, read as event arguments are. */
+size_t st_output_record_field_count(const st_output_record *r);
+bool st_output_record_field(const st_output_record *r, size_t i, st_arg_view *out);
 
 /* ---------------------------------------------------------- configuration */
 

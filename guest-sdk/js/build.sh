@@ -58,7 +58,8 @@ jco="${SANDTRAP_GUEST_TOOLS:-$root/target/guest-tools}/js/node_modules/.bin/jco"
 name="$(basename "$out" .wasm)"
 scratch="${SANDTRAP_JS_SCRATCH:-$root/target/guest-build/js/$name}"
 mkdir -p "$scratch/tmp" "$scratch/cwd"
-tmp_out="$scratch/$name.wasm"
+# Not $name.wasm: OUT may itself lie in the scratch directory.
+tmp_out="$scratch/$name.partial.wasm"
 rm -f "$tmp_out"
 
 # jco and the engines put their temporary files under TMPDIR. componentize-js

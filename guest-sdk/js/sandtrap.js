@@ -2,10 +2,11 @@
 // for the description and detections, the host's stores with typed errors
 // and answers read in place, and `exportDetector`, which turns four plain
 // functions into the `guest` export of the contract
-// `sandtrap:detector@0.3.0` (wit/).
+// `sandtrap:detector@0.4.0` (wit/).
 //
 // Detectors import it as "sandtrap"; guest-sdk/js/build.sh bundles it in
-// (with wire.js, which reads the flat event batch and store answers).
+// (with wire.js, which reads the flat event batch and store answers, and
+// write.js, which encodes what the detector found for `host.report`).
 //
 //   import { exportDetector, select, detection } from "sandtrap";
 //   export const guest = exportDetector({
@@ -20,27 +21,29 @@
 // double (exact only up to 2^53, and u64 values from 2^63 up arrive
 // negative). Events and the records of store answers are not lifted by the
 // engine: they arrive as byte buffers that this SDK reads itself, exactly,
-// under both. Store arguments and the remaining typed results still cross
+// under both, and so are detections, which leave as one buffer this SDK
+// writes. Store arguments and the remaining typed results still cross
 // as WIT values: everything here accepts both forms and hands the engine
 // the form it takes, because a value of the wrong shape does not raise a
 // JS exception at the boundary: it traps the instance. For the same
 // reason every value that crosses into the host is checked first, so bad
 // input becomes an error result and never a fault.
 
-import * as host from "sandtrap:detector/host@0.3.0";
-import * as registryApi from "sandtrap:detector/registry@0.3.0";
-import * as processesApi from "sandtrap:detector/processes@0.3.0";
-import * as containersApi from "sandtrap:detector/containers@0.3.0";
-import * as systemApi from "sandtrap:detector/system@0.3.0";
-import * as syscallsApi from "sandtrap:detector/syscalls@0.3.0";
-import * as symbolsApi from "sandtrap:detector/kernel-symbols@0.3.0";
-import * as dnsApi from "sandtrap:detector/dns@0.3.0";
-import * as reputationApi from "sandtrap:detector/ip-reputation@0.3.0";
+import * as host from "sandtrap:detector/host@0.4.0";
+import * as registryApi from "sandtrap:detector/registry@0.4.0";
+import * as processesApi from "sandtrap:detector/processes@0.4.0";
+import * as containersApi from "sandtrap:detector/containers@0.4.0";
+import * as systemApi from "sandtrap:detector/system@0.4.0";
+import * as syscallsApi from "sandtrap:detector/syscalls@0.4.0";
+import * as symbolsApi from "sandtrap:detector/kernel-symbols@0.4.0";
+import * as dnsApi from "sandtrap:detector/dns@0.4.0";
+import * as reputationApi from "sandtrap:detector/ip-reputation@0.4.0";
 // A namespace import: the bundler turns `wire.x` into direct references.
 import * as wire from "./wire.js";
+import { OutputBuilder } from "./write.js";
 
 /** The contract version this SDK builds against. */
-export const CONTRACT_VERSION = "0.3.0";
+export const CONTRACT_VERSION = "0.4.0";
 
 /** Severities of a finding, lowest first. */
 export const SEVERITIES = Object.freeze(["info", "low", "medium", "high", "critical"]);
@@ -118,6 +121,31 @@ function lower64(v, min, max, what) {
   return big;
 }
 
+// A 64-bit integer of a detection field: exact under every engine, since
+// fields leave in the output buffer this SDK writes, not as WIT values. A
+// Number beyond 2^53 was rounded before it got here, so it is refused
+// rather than reported as some other value.
+function exactInt(v, min, max, what) {
+  let big;
+  if (typeof v === "bigint") {
+    big = v;
+  } else if (typeof v === "number" && Number.isInteger(v)) {
+    if (Number.isSafeInteger(v)) {
+      // Every safe integer is an s64; only the sign can be wrong. Numbers
+      // are compared with Numbers only: QuickJS compares a negative Number
+      // held as a double with a BigInt wrongly (-3 read from an event as
+      // -4294967296 + 4294967293 is below -(2n ** 63n) there).
+      if (min === 0n && v < 0) throw new RangeError(`${what}: ${v} is out of range`);
+      return v;
+    }
+    throw new RangeError(`${what}: ${v} is beyond 2^53 and no longer exact; pass a BigInt`);
+  } else {
+    throw new TypeError(`${what}: ${describeValue(v)} is not an integer`);
+  }
+  if (big < min || big > max) throw new RangeError(`${what}: ${big} is out of range`);
+  return big >= -MAX_SAFE && big <= MAX_SAFE ? Number(big) : big;
+}
+
 // A 64-bit integer lifted from the host, as a Number when exact, a BigInt
 // when large (StarlingMonkey), undefined when the engine already lost it
 // (QuickJS: beyond 2^53, or a u64 from 2^63 up that arrived negative).
@@ -134,12 +162,15 @@ function lift64(v, unsigned) {
 const VALUE_TAGS = ["str", "int", "uint", "boolean", "bytes", "str-list"];
 
 /**
- * The WIT `value` for a JS value: string → str, boolean → boolean,
- * integer Number/BigInt → uint when ≥ 0 else int (the host's JSON rule),
- * Uint8Array (or any ArrayBuffer view) → bytes, string[] → str-list.
- * An object that already is a value (`{ tag: "int", val: 5 }`) is checked
- * and kept, which is how a non-negative int is written. Anything else
- * (floats, null, objects) throws a TypeError.
+ * The value of a detection field (a case of the output's argument kinds)
+ * for a JS value: string → str, boolean → boolean, integer Number/BigInt
+ * → uint when ≥ 0 else int (the host's JSON rule), Uint8Array (or any
+ * ArrayBuffer view) → bytes, string[] → str-list. An object that already
+ * is a value (`{ tag: "int", val: 5 }`) is checked and kept, which is how
+ * a non-negative int is written. Integers are kept exactly under every
+ * engine: a Number below 2^53, a BigInt from there up. Anything else
+ * (floats, null, objects, Numbers beyond 2^53) throws a TypeError or
+ * RangeError.
  */
 export function toValue(v, what = "value") {
   switch (typeof v) {
@@ -150,8 +181,8 @@ export function toValue(v, what = "value") {
     case "number":
     case "bigint":
       return v < 0
-        ? { tag: "int", val: lower64(v, S64_MIN, S64_MAX, what) }
-        : { tag: "uint", val: lower64(v, 0n, U64_MAX, what) };
+        ? { tag: "int", val: exactInt(v, S64_MIN, S64_MAX, what) }
+        : { tag: "uint", val: exactInt(v, 0n, U64_MAX, what) };
   }
   if (v instanceof Uint8Array) return { tag: "bytes", val: v };
   if (ArrayBuffer.isView(v)) return { tag: "bytes", val: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) };
@@ -168,9 +199,9 @@ function checkTagged(v, what) {
   const { tag, val } = v;
   switch (tag) {
     case "int":
-      return { tag, val: lower64(val, S64_MIN, S64_MAX, what) };
+      return { tag, val: exactInt(val, S64_MIN, S64_MAX, what) };
     case "uint":
-      return { tag, val: lower64(val, 0n, U64_MAX, what) };
+      return { tag, val: exactInt(val, 0n, U64_MAX, what) };
     case "str":
       if (typeof val === "string") return { tag, val };
       break;
@@ -186,9 +217,10 @@ function checkTagged(v, what) {
 }
 
 /**
- * The plain JS form of a WIT `value`: a string, a Number (or a BigInt
- * beyond 2^53 under StarlingMonkey), a boolean, a Uint8Array or a string
- * array. Integers QuickJS could not lift exactly come back undefined.
+ * The plain JS form of a value (`{ tag, val }`): a string, a Number (or a
+ * BigInt beyond 2^53), a boolean, a Uint8Array or a string array.
+ * Integers an engine could not lift exactly (a QuickJS double beyond
+ * 2^53) come back undefined.
  */
 export function fromValue(value) {
   if (value === null || typeof value !== "object") return undefined;
@@ -465,6 +497,17 @@ export function readBatch(events) {
   const out = new Array(f.count);
   for (let i = 0; i < f.count; i++) out[i] = wire.itemAt(f, i, Event);
   return out;
+}
+
+/**
+ * What a detector reported, from an encoded output record list (the
+ * buffer `on-events` hands to `host.report`): `{ detections: [{ index,
+ * detection: { fields, severity } }], errors: [{ index, message }] }`,
+ * fields as `{ name, value: { tag, val } }` and severity null for the
+ * definition's. For tools and tests; never throws.
+ */
+export function readOutput(bytes) {
+  return wire.readOutput(bytes);
 }
 
 // ---------------------------------------------------------------------------
@@ -976,13 +1019,15 @@ export function detection(fields = {}, options = {}) {
   return d;
 }
 
-// Appends what `onEvent` returned for event `index` to the batch output.
-// Every detection is checked before any is kept, so a result with one bad
-// entry becomes that event's error, not half a result.
-function addDetections(detections, index, out) {
+// Encodes what `onEvent` returned for event `index` into the call's
+// output. Every entry is checked to be a detection before any is written;
+// a field of the wrong shape (pushed onto `fields` by hand) throws halfway,
+// and the caller rolls the event back, so a bad result becomes that
+// event's error, not half a result.
+function addDetections(output, index, out) {
   if (out === undefined || out === null) return;
   if (out instanceof Detection) {
-    detections.push({ index, detection: { fields: out.fields, severity: out.severity ?? null } });
+    output.detection(index, out.fields, out.severity);
     return;
   }
   const list = Array.isArray(out) ? out : [out];
@@ -991,7 +1036,7 @@ function addDetections(detections, index, out) {
       throw new TypeError(`onEvent result [${i}] is ${describeValue(list[i])}; return detection(…) values`);
     }
   }
-  for (const d of list) detections.push({ index, detection: { fields: d.fields, severity: d.severity ?? null } });
+  for (const d of list) output.detection(index, d.fields, d.severity);
 }
 
 // ---------------------------------------------------------------------------
@@ -1377,7 +1422,9 @@ function errorMessage(e) {
  *
  * The export's `onEvents(bytes)` (WIT `on-events`) calls `onEvent` for each
  * event of the batch in order and keeps each detection and error with the
- * event's index, so one failing event loses none of the others.
+ * event's index, so one failing event loses none of the others. What the
+ * batch found leaves in one `host.report` call at the end, encoded as one
+ * output record list; a batch that found nothing makes no call.
  */
 export function exportDetector(spec) {
   if (spec === null || typeof spec !== "object") throw new TypeError("exportDetector needs an object");
@@ -1388,6 +1435,8 @@ export function exportDetector(spec) {
   const needsInit = typeof spec.init === "function";
   let state;
   let ready = !needsInit;
+  // Kept from call to call, so a call that reports reuses its buffer.
+  const output = new OutputBuilder();
 
   // Errors leave as strings: an Error object thrown across the boundary
   // traps under StarlingMonkey instead of becoming the `err` case.
@@ -1411,18 +1460,20 @@ export function exportDetector(spec) {
     },
     // on-events has no error case: whatever happens in here must end up
     // in the output, or the instance traps and every event of the batch
-    // is lost with it.
+    // is lost with it. The output is encoded as it is found, so the
+    // detections of a batch are never held twice.
     onEvents(events) {
-      const detections = [];
-      const errors = [];
+      output.reset();
       try {
         const f = wire.frame(events);
         for (let index = 0; index < f.count; index++) {
+          output.beginEvent();
           try {
             if (!ready) throw new Error("detector called before init");
-            addDetections(detections, index, spec.onEvent(wire.itemAt(f, index, Event), state));
+            addDetections(output, index, spec.onEvent(wire.itemAt(f, index, Event), state));
           } catch (e) {
-            errors.push({ index, message: errorMessage(e) });
+            output.rollback();
+            output.error(index, errorMessage(e));
           }
         }
       } catch (e) {
@@ -1430,7 +1481,12 @@ export function exportDetector(spec) {
         // engine failure such as running out of memory must not trap.
         write("error", `on-events failed: ${errorMessage(e)}`);
       }
-      return { detections, errors };
+      const { index, dropped } = output.overflow;
+      if (dropped > 0) write("error", `output over the host's limit: ${dropped} detections and errors from event ${index} on not reported`);
+      // Nothing found, nothing crosses: the host counts no report as an
+      // empty output.
+      const bytes = output.finish();
+      if (bytes !== null) host.report(bytes);
     },
     close() {
       try {

@@ -1,10 +1,11 @@
-// Reading the flat buffers of contract 0.3 (docs/wire-encoding.md) in
+// Reading the flat buffers of contract 0.4 (docs/wire-encoding.md) in
 // place: the event batch of `on-events` and the record lists the stores
-// answer with, which share one framing and one set of field conventions.
-// Bounds-checked little-endian reads and UTF-8 decoding, the JavaScript
-// counterpart of guest-sdk/wire/src/read.rs and records.rs. sandtrap.js
-// builds its Event and record views on top; nothing here is part of the
-// SDK's public surface.
+// answer with, which share one framing and one set of field conventions,
+// and, for tests and tools, the output record list a detector reports
+// (write.js writes it). Bounds-checked little-endian reads and UTF-8
+// decoding, the JavaScript counterpart of guest-sdk/wire/src/read.rs and
+// records.rs. sandtrap.js builds its Event and record views on top;
+// nothing here is part of the SDK's public surface.
 //
 // The buffers cross a trust boundary (tests and tools build them by hand),
 // so no read throws: a field whose bounds do not fit inside its event or
@@ -69,6 +70,9 @@ export const REC = Object.freeze({
   dns: Object.freeze({ QUERY: 0, IPS: 8, DOMAINS: 16, LEN: 24 }),
   symbol: Object.freeze({ QUERY: 0, ADDRESS: 8, NAME: 16, MODULE: 24, LEN: 32 }),
   reputation: Object.freeze({ LAST_UPDATED: 0, IP: 8, SOURCE: 16, TAGS: 24, STATUS: 32, SEVERITY: 33, LEN: 40 }),
+  // An output record (docs/wire-encoding.md, "Output"): the field table of
+  // a detection follows the fixed part, one argument entry per field.
+  output: Object.freeze({ INDEX: 0, KIND: 4, SEVERITY: 5, MESSAGE: 8, FIELD_COUNT: 16, LEN: 20 }),
 });
 
 /** Argument kinds by their byte, named like the WIT `value` cases. */
@@ -764,4 +768,67 @@ export function strList(v, at) {
     out[i] = s + len <= n ? (utf8At(b, o + s, len) ?? "") : "";
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Output
+
+// An output record being read; the functions above take any object with
+// these four fields.
+class OutputItem {
+  constructor(bytes, dv, start, length) {
+    this._b = bytes;
+    this._dv = dv;
+    this._o = start;
+    this._n = length;
+  }
+}
+
+/** Severities by their output byte; 0 (the definition's) reads as null. */
+const OUTPUT_SEVERITIES = [null, "info", "low", "medium", "high", "critical"];
+
+/**
+ * What a detector reported, from an encoded output record list
+ * (docs/wire-encoding.md, "Output"): `{ detections: [{ index, detection:
+ * { fields: [{ name, value: { tag, val } }], severity } }], errors: [{
+ * index, message }] }`, each in the order of the list. Values are in the
+ * SDK's plain form (64-bit integers as Numbers below 2^53, BigInts from
+ * there; bytes as a Uint8Array of their own); severity is null for the
+ * definition's. For tests and tools: the mock host and the engine tests
+ * read what the SDK reported with it. Lenient like the other readers,
+ * where the host is strict: a malformed field is left out, a record of an
+ * unknown kind or too short for its fixed part is skipped, a message that
+ * is not UTF-8 reads as "".
+ */
+export function readOutput(buf) {
+  const at = REC.output;
+  const f = frame(buf);
+  const detections = [];
+  const errors = [];
+  for (let i = 0; i < f.count; i++) {
+    const r = itemAt(f, i, OutputItem);
+    if (r._n < at.LEN) continue;
+    const index = u32(r, at.INDEX);
+    const kind = u8(r, at.KIND);
+    if (kind === 1) {
+      errors.push({ index, message: strAt(r, at.MESSAGE) ?? "" });
+      continue;
+    }
+    if (kind !== 0) continue;
+    const fits = ((r._n - at.LEN) / ARG_LEN) | 0;
+    const count = Math.min(u32(r, at.FIELD_COUNT), fits);
+    const fields = [];
+    for (let j = 0; j < count; j++) {
+      const e = at.LEN + j * ARG_LEN;
+      const name = strAt(r, e);
+      const k = kindByte(r, e);
+      let val = value(r, e);
+      if (name === undefined || val === undefined) continue;
+      if (k === 4) val = val.slice();
+      else if (k === 5) val = strList(r, e + 16);
+      fields.push({ name, value: { tag: KINDS[k], val } });
+    }
+    detections.push({ index, detection: { fields, severity: OUTPUT_SEVERITIES[u8(r, at.SEVERITY)] ?? null } });
+  }
+  return { detections, errors };
 }

@@ -176,7 +176,7 @@ fn broken_components_are_refused_one_by_one_and_the_rest_runs() {
     std::fs::write(d.join("b_garbage.wasm"), b"\0asm\x01\0\0\0garbage").unwrap();
     std::fs::write(d.join("c_text.wasm"), b"hello").unwrap();
     // Components built for the next contract and for the previous one.
-    for (file, version) in [("d_future.wasm", "0.4.0"), ("d_past.wasm", "0.2.0")] {
+    for (file, version) in [("d_future.wasm", "0.5.0"), ("d_past.wasm", "0.3.0")] {
         let component = wat::parse_str(format!(
             r#"(component
                 (core module $m (func (export "f")))
@@ -222,11 +222,11 @@ fn broken_components_are_refused_one_by_one_and_the_rest_runs() {
         "{err}"
     );
     assert!(
-        lines[2].contains("d_future.wasm: built against contract sandtrap:detector@0.4.0, but this host serves sandtrap:detector@0.3.0"),
+        lines[2].contains("d_future.wasm: built against contract sandtrap:detector@0.5.0, but this host serves sandtrap:detector@0.4.0"),
         "{err}"
     );
     assert!(
-        lines[3].contains("d_past.wasm: built against contract sandtrap:detector@0.2.0, but this host serves sandtrap:detector@0.3.0"),
+        lines[3].contains("d_past.wasm: built against contract sandtrap:detector@0.3.0, but this host serves sandtrap:detector@0.4.0"),
         "{err}"
     );
     assert!(
@@ -250,7 +250,7 @@ fn inspect_shows_contract_description_and_imports() {
         String::from_utf8_lossy(&out.stderr)
     );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["contract"], "sandtrap:detector@0.3.0");
+    assert_eq!(doc["contract"], "sandtrap:detector@0.4.0");
     assert_eq!(doc["describe"]["id"], "denied-connect");
     assert_eq!(doc["describe"]["finding"]["mitre_technique"], "T1071");
     let imports: Vec<&str> = doc["imports"]
@@ -260,7 +260,7 @@ fn inspect_shows_contract_description_and_imports() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert!(
-        imports.contains(&"sandtrap:detector/ip-reputation@0.3.0"),
+        imports.contains(&"sandtrap:detector/ip-reputation@0.4.0"),
         "{imports:?}"
     );
     assert!(doc["size"].as_u64().unwrap() > 1000);

@@ -51,6 +51,8 @@ fn each_kind_of_fault_discards_the_instance_and_names_the_cause() {
         ("grow", "memory cap"),
         ("recurse", "stack overflow"),
         ("store-flood", "budget of 1000 store calls"),
+        ("bad-report", "malformed output: a list of 1 records"),
+        ("huge-report", "more than 4194304 bytes in one call"),
     ] {
         let mut h = host_with(mode, small.clone());
         assert_eq!(
@@ -72,6 +74,18 @@ fn each_kind_of_fault_discards_the_instance_and_names_the_cause() {
         let stats = h.dispatcher().detectors()[0].stats();
         assert_eq!((stats.faults, stats.restarts), (2, 1), "{mode}");
     }
+}
+
+#[test]
+fn a_report_outside_on_events_refuses_the_load() {
+    let err = MockHost::builder()
+        .detector_file(&misbehave(), config(&[("mode", "report-in-init")]))
+        .unwrap()
+        .build()
+        .err()
+        .expect("init traps");
+    let text = err.to_string();
+    assert!(text.contains("report called outside on-events"), "{text}");
 }
 
 #[test]

@@ -3,123 +3,126 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Imported Functions from `sandtrap:detector/host@0.3.0`
+// Imported Functions from `sandtrap:detector/host@0.4.0`
 
-__attribute__((__import_module__("sandtrap:detector/host@0.3.0"), __import_name__("log")))
+__attribute__((__import_module__("sandtrap:detector/host@0.4.0"), __import_name__("log")))
 extern void __wasm_import_sandtrap_detector_host_log(int32_t, uint8_t *, size_t);
 
-__attribute__((__import_module__("sandtrap:detector/host@0.3.0"), __import_name__("now")))
+__attribute__((__import_module__("sandtrap:detector/host@0.4.0"), __import_name__("now")))
 extern int64_t __wasm_import_sandtrap_detector_host_now(void);
 
-// Imported Functions from `sandtrap:detector/registry@0.3.0`
+__attribute__((__import_module__("sandtrap:detector/host@0.4.0"), __import_name__("report")))
+extern void __wasm_import_sandtrap_detector_host_report(uint8_t *, size_t);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.3.0"), __import_name__("list-stores")))
+// Imported Functions from `sandtrap:detector/registry@0.4.0`
+
+__attribute__((__import_module__("sandtrap:detector/registry@0.4.0"), __import_name__("list-stores")))
 extern void __wasm_import_sandtrap_detector_registry_list_stores(uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.3.0"), __import_name__("is-available")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.4.0"), __import_name__("is-available")))
 extern int32_t __wasm_import_sandtrap_detector_registry_is_available(uint8_t *, size_t);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.3.0"), __import_name__("get-metadata")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.4.0"), __import_name__("get-metadata")))
 extern void __wasm_import_sandtrap_detector_registry_get_metadata(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.3.0"), __import_name__("get-health")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.4.0"), __import_name__("get-health")))
 extern void __wasm_import_sandtrap_detector_registry_get_health(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/registry@0.3.0"), __import_name__("get-metrics")))
+__attribute__((__import_module__("sandtrap:detector/registry@0.4.0"), __import_name__("get-metrics")))
 extern void __wasm_import_sandtrap_detector_registry_get_metrics(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/processes@0.3.0`
+// Imported Functions from `sandtrap:detector/processes@0.4.0`
 
-__attribute__((__import_module__("sandtrap:detector/processes@0.3.0"), __import_name__("get-process")))
+__attribute__((__import_module__("sandtrap:detector/processes@0.4.0"), __import_name__("get-process")))
 extern void __wasm_import_sandtrap_detector_processes_get_process(int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/processes@0.3.0"), __import_name__("get-child-processes")))
+__attribute__((__import_module__("sandtrap:detector/processes@0.4.0"), __import_name__("get-child-processes")))
 extern void __wasm_import_sandtrap_detector_processes_get_child_processes(int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/processes@0.3.0"), __import_name__("get-ancestry")))
+__attribute__((__import_module__("sandtrap:detector/processes@0.4.0"), __import_name__("get-ancestry")))
 extern void __wasm_import_sandtrap_detector_processes_get_ancestry(int64_t, int32_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/containers@0.3.0`
+// Imported Functions from `sandtrap:detector/containers@0.4.0`
 
-__attribute__((__import_module__("sandtrap:detector/containers@0.3.0"), __import_name__("get-container")))
+__attribute__((__import_module__("sandtrap:detector/containers@0.4.0"), __import_name__("get-container")))
 extern void __wasm_import_sandtrap_detector_containers_get_container(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/containers@0.3.0"), __import_name__("get-container-by-name")))
+__attribute__((__import_module__("sandtrap:detector/containers@0.4.0"), __import_name__("get-container-by-name")))
 extern void __wasm_import_sandtrap_detector_containers_get_container_by_name(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/containers@0.3.0"), __import_name__("list-containers")))
+__attribute__((__import_module__("sandtrap:detector/containers@0.4.0"), __import_name__("list-containers")))
 extern void __wasm_import_sandtrap_detector_containers_list_containers(int32_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *, size_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/system@0.3.0`
+// Imported Functions from `sandtrap:detector/system@0.4.0`
 
-__attribute__((__import_module__("sandtrap:detector/system@0.3.0"), __import_name__("get-system-info")))
+__attribute__((__import_module__("sandtrap:detector/system@0.4.0"), __import_name__("get-system-info")))
 extern void __wasm_import_sandtrap_detector_system_get_system_info(uint8_t *);
 
-// Imported Functions from `sandtrap:detector/syscalls@0.3.0`
+// Imported Functions from `sandtrap:detector/syscalls@0.4.0`
 
-__attribute__((__import_module__("sandtrap:detector/syscalls@0.3.0"), __import_name__("get-syscall-name")))
+__attribute__((__import_module__("sandtrap:detector/syscalls@0.4.0"), __import_name__("get-syscall-name")))
 extern void __wasm_import_sandtrap_detector_syscalls_get_syscall_name(int32_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/syscalls@0.3.0"), __import_name__("get-syscall-id")))
+__attribute__((__import_module__("sandtrap:detector/syscalls@0.4.0"), __import_name__("get-syscall-id")))
 extern void __wasm_import_sandtrap_detector_syscalls_get_syscall_id(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/kernel-symbols@0.3.0`
+// Imported Functions from `sandtrap:detector/kernel-symbols@0.4.0`
 
-__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.3.0"), __import_name__("resolve-symbol-by-address")))
+__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.4.0"), __import_name__("resolve-symbol-by-address")))
 extern void __wasm_import_sandtrap_detector_kernel_symbols_resolve_symbol_by_address(int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.3.0"), __import_name__("get-symbol-address")))
+__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.4.0"), __import_name__("get-symbol-address")))
 extern void __wasm_import_sandtrap_detector_kernel_symbols_get_symbol_address(uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.3.0"), __import_name__("resolve-symbols-batch")))
+__attribute__((__import_module__("sandtrap:detector/kernel-symbols@0.4.0"), __import_name__("resolve-symbols-batch")))
 extern void __wasm_import_sandtrap_detector_kernel_symbols_resolve_symbols_batch(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/dns@0.3.0`
+// Imported Functions from `sandtrap:detector/dns@0.4.0`
 
-__attribute__((__import_module__("sandtrap:detector/dns@0.3.0"), __import_name__("get-dns-response")))
+__attribute__((__import_module__("sandtrap:detector/dns@0.4.0"), __import_name__("get-dns-response")))
 extern void __wasm_import_sandtrap_detector_dns_get_dns_response(uint8_t *, size_t, uint8_t *);
 
-// Imported Functions from `sandtrap:detector/ip-reputation@0.3.0`
+// Imported Functions from `sandtrap:detector/ip-reputation@0.4.0`
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]reader.get")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[method]reader.get")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_get(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]reader.get-all")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[method]reader.get-all")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_get_all(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]reader.is-blacklisted")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[method]reader.is-blacklisted")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_is_blacklisted(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]reader.list-sources")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[method]reader.list-sources")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_reader_list_sources(int32_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.write")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[method]writer.write")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_write(int32_t, uint8_t *, size_t, uint8_t *, size_t, int32_t, int32_t, uint8_t *, size_t, int64_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.write-batch")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[method]writer.write-batch")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_write_batch(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.delete")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[method]writer.delete")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_delete(int32_t, uint8_t *, size_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.clear")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[method]writer.clear")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_clear(int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.list-sources")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[method]writer.list-sources")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_method_writer_list_sources(int32_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[method]writer.reader")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[method]writer.reader")))
 extern int32_t __wasm_import_sandtrap_detector_ip_reputation_method_writer_reader(int32_t);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("register")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("register")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_register(uint8_t *, size_t, int32_t, uint8_t *, size_t, uint8_t *);
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("open")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("open")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_open(uint8_t *, size_t, uint8_t *);
 
-// Exported Functions from `sandtrap:detector/guest@0.3.0`
+// Exported Functions from `sandtrap:detector/guest@0.4.0`
 
-__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.3.0#describe")))
+__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.4.0#describe")))
 void __wasm_export_exports_sandtrap_detector_guest_describe_post_return(uint8_t * arg0) {
   if ((*((size_t*) (arg0 + sizeof(void*)))) > 0) {
     free(*((uint8_t **) (arg0 + 0)));
@@ -210,7 +213,7 @@ void __wasm_export_exports_sandtrap_detector_guest_describe_post_return(uint8_t 
   }
 }
 
-__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.3.0#init")))
+__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.4.0#init")))
 void __wasm_export_exports_sandtrap_detector_guest_init_post_return(uint8_t * arg0) {
   switch ((int32_t) (int32_t) *((uint8_t*) (arg0 + 0))) {
     case 0: {
@@ -225,86 +228,6 @@ void __wasm_export_exports_sandtrap_detector_guest_init_post_return(uint8_t * ar
   }
 }
 
-__attribute__((__weak__, __export_name__("cabi_post_sandtrap:detector/guest@0.3.0#on-events")))
-void __wasm_export_exports_sandtrap_detector_guest_on_events_post_return(uint8_t * arg0) {
-  size_t len6 = *((size_t*) (arg0 + sizeof(void*)));
-  if (len6 > 0) {
-    uint8_t *ptr7 = *((uint8_t **) (arg0 + 0));
-    for (size_t i8 = 0; i8 < len6; i8++) {
-      uint8_t *base = ptr7 + i8 * (4*sizeof(void*));
-      (void) base;
-      size_t len3 = *((size_t*) (base + (2*sizeof(void*))));
-      if (len3 > 0) {
-        uint8_t *ptr4 = *((uint8_t **) (base + sizeof(void*)));
-        for (size_t i5 = 0; i5 < len3; i5++) {
-          uint8_t *base = ptr4 + i5 * (8+4*sizeof(void*));
-          (void) base;
-          if ((*((size_t*) (base + sizeof(void*)))) > 0) {
-            free(*((uint8_t **) (base + 0)));
-          }
-          switch ((int32_t) (int32_t) *((uint8_t*) (base + (2*sizeof(void*))))) {
-            case 0: {
-              if ((*((size_t*) (base + (8+3*sizeof(void*))))) > 0) {
-                free(*((uint8_t **) (base + (8+2*sizeof(void*)))));
-              }
-              break;
-            }
-            case 1: {
-              break;
-            }
-            case 2: {
-              break;
-            }
-            case 3: {
-              break;
-            }
-            case 4: {
-              size_t len = *((size_t*) (base + (8+3*sizeof(void*))));
-              if (len > 0) {
-                uint8_t *ptr = *((uint8_t **) (base + (8+2*sizeof(void*))));
-                for (size_t i = 0; i < len; i++) {
-                  uint8_t *base = ptr + i * 1;
-                  (void) base;
-                }
-                free(ptr);
-              }
-              break;
-            }
-            case 5: {
-              size_t len0 = *((size_t*) (base + (8+3*sizeof(void*))));
-              if (len0 > 0) {
-                uint8_t *ptr1 = *((uint8_t **) (base + (8+2*sizeof(void*))));
-                for (size_t i2 = 0; i2 < len0; i2++) {
-                  uint8_t *base = ptr1 + i2 * (2*sizeof(void*));
-                  (void) base;
-                  if ((*((size_t*) (base + sizeof(void*)))) > 0) {
-                    free(*((uint8_t **) (base + 0)));
-                  }
-                }
-                free(ptr1);
-              }
-              break;
-            }
-          }
-        }
-        free(ptr4);
-      }
-    }
-    free(ptr7);
-  }
-  size_t len9 = *((size_t*) (arg0 + (3*sizeof(void*))));
-  if (len9 > 0) {
-    uint8_t *ptr10 = *((uint8_t **) (arg0 + (2*sizeof(void*))));
-    for (size_t i11 = 0; i11 < len9; i11++) {
-      uint8_t *base = ptr10 + i11 * (3*sizeof(void*));
-      (void) base;
-      if ((*((size_t*) (base + (2*sizeof(void*))))) > 0) {
-        free(*((uint8_t **) (base + sizeof(void*))));
-      }
-    }
-    free(ptr10);
-  }
-}
 
 
 // Canonical ABI intrinsics
@@ -323,15 +246,6 @@ static uint8_t RET_AREA[(25*sizeof(void*))];
 
 // Helper Functions
 
-void sandtrap_detector_types_store_error_free(sandtrap_detector_types_store_error_t *ptr) {
-  switch ((int32_t) ptr->tag) {
-    case 3: {
-      detector_string_free(&ptr->val.invalid_argument);
-      break;
-    }
-  }
-}
-
 void detector_list_u8_free(detector_list_u8_t *ptr) {
   size_t list_len = ptr->len;
   if (list_len > 0) {
@@ -342,46 +256,13 @@ void detector_list_u8_free(detector_list_u8_t *ptr) {
   }
 }
 
-void detector_list_string_free(detector_list_string_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    detector_string_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      detector_string_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void sandtrap_detector_types_value_free(sandtrap_detector_types_value_t *ptr) {
+void sandtrap_detector_types_store_error_free(sandtrap_detector_types_store_error_t *ptr) {
   switch ((int32_t) ptr->tag) {
-    case 0: {
-      detector_string_free(&ptr->val.str);
-      break;
-    }
-    case 1: {
-      break;
-    }
-    case 2: {
-      break;
-    }
     case 3: {
-      break;
-    }
-    case 4: {
-      detector_list_u8_free(&ptr->val.bytes);
-      break;
-    }
-    case 5: {
-      detector_list_string_free(&ptr->val.str_list);
+      detector_string_free(&ptr->val.invalid_argument);
       break;
     }
   }
-}
-
-void sandtrap_detector_types_field_free(sandtrap_detector_types_field_t *ptr) {
-  detector_string_free(&ptr->name);
-  sandtrap_detector_types_value_free(&ptr->value);
 }
 
 void sandtrap_detector_types_records_free(sandtrap_detector_types_records_t *ptr) {
@@ -452,6 +333,17 @@ void sandtrap_detector_registry_health_info_free(sandtrap_detector_registry_heal
 
 void sandtrap_detector_registry_store_error_free(sandtrap_detector_registry_store_error_t *ptr) {
   sandtrap_detector_types_store_error_free(ptr);
+}
+
+void detector_list_string_free(detector_list_string_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    detector_string_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+      detector_string_free(&list_ptr[i]);
+    }
+    free(list_ptr);
+  }
 }
 
 void sandtrap_detector_registry_result_store_metadata_store_error_free(sandtrap_detector_registry_result_store_metadata_store_error_t *ptr) {
@@ -620,7 +512,7 @@ void sandtrap_detector_ip_reputation_source_priority_free(sandtrap_detector_ip_r
   detector_string_free(&ptr->source);
 }
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[resource-drop]reader")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[resource-drop]reader")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_reader_drop(int32_t handle);
 
 void sandtrap_detector_ip_reputation_reader_drop_own(sandtrap_detector_ip_reputation_own_reader_t handle) {
@@ -635,7 +527,7 @@ sandtrap_detector_ip_reputation_borrow_reader_t sandtrap_detector_ip_reputation_
   return (sandtrap_detector_ip_reputation_borrow_reader_t) { arg.__handle };
 }
 
-__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.3.0"), __import_name__("[resource-drop]writer")))
+__attribute__((__import_module__("sandtrap:detector/ip-reputation@0.4.0"), __import_name__("[resource-drop]writer")))
 extern void __wasm_import_sandtrap_detector_ip_reputation_writer_drop(int32_t handle);
 
 void sandtrap_detector_ip_reputation_writer_drop_own(sandtrap_detector_ip_reputation_own_writer_t handle) {
@@ -715,10 +607,6 @@ void sandtrap_detector_ip_reputation_result_own_reader_store_error_free(sandtrap
   }
 }
 
-void exports_sandtrap_detector_guest_field_free(exports_sandtrap_detector_guest_field_t *ptr) {
-  sandtrap_detector_types_field_free(ptr);
-}
-
 void exports_sandtrap_detector_guest_field_filter_free(exports_sandtrap_detector_guest_field_filter_t *ptr) {
   detector_string_free(&ptr->field);
   detector_string_free(&ptr->value);
@@ -745,7 +633,6 @@ void exports_sandtrap_detector_guest_finding_definition_free(exports_sandtrap_de
   detector_string_free(&ptr->description);
   detector_string_free(&ptr->mitre_tactic);
   detector_string_free(&ptr->mitre_technique);
-  detector_list_string_free(&ptr->fields);
 }
 
 void exports_sandtrap_detector_guest_list_selector_free(exports_sandtrap_detector_guest_list_selector_t *ptr) {
@@ -765,65 +652,7 @@ void exports_sandtrap_detector_guest_description_free(exports_sandtrap_detector_
   detector_string_free(&ptr->version);
   detector_string_free(&ptr->description);
   exports_sandtrap_detector_guest_list_selector_free(&ptr->selectors);
-  detector_list_string_free(&ptr->required_stores);
-  detector_list_string_free(&ptr->optional_stores);
   exports_sandtrap_detector_guest_finding_definition_free(&ptr->finding);
-}
-
-void exports_sandtrap_detector_guest_list_field_free(exports_sandtrap_detector_guest_list_field_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    exports_sandtrap_detector_guest_field_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      exports_sandtrap_detector_guest_field_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void exports_sandtrap_detector_guest_option_severity_free(exports_sandtrap_detector_guest_option_severity_t *ptr) {
-  if (ptr->is_some) {
-  }
-}
-
-void exports_sandtrap_detector_guest_detection_free(exports_sandtrap_detector_guest_detection_t *ptr) {
-  exports_sandtrap_detector_guest_list_field_free(&ptr->fields);
-  exports_sandtrap_detector_guest_option_severity_free(&ptr->severity);
-}
-
-void exports_sandtrap_detector_guest_indexed_detection_free(exports_sandtrap_detector_guest_indexed_detection_t *ptr) {
-  exports_sandtrap_detector_guest_detection_free(&ptr->detection);
-}
-
-void exports_sandtrap_detector_guest_indexed_error_free(exports_sandtrap_detector_guest_indexed_error_t *ptr) {
-  detector_string_free(&ptr->message);
-}
-
-void exports_sandtrap_detector_guest_list_indexed_detection_free(exports_sandtrap_detector_guest_list_indexed_detection_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    exports_sandtrap_detector_guest_indexed_detection_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      exports_sandtrap_detector_guest_indexed_detection_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void exports_sandtrap_detector_guest_list_indexed_error_free(exports_sandtrap_detector_guest_list_indexed_error_t *ptr) {
-  size_t list_len = ptr->len;
-  if (list_len > 0) {
-    exports_sandtrap_detector_guest_indexed_error_t *list_ptr = ptr->ptr;
-    for (size_t i = 0; i < list_len; i++) {
-      exports_sandtrap_detector_guest_indexed_error_free(&list_ptr[i]);
-    }
-    free(list_ptr);
-  }
-}
-
-void exports_sandtrap_detector_guest_batch_output_free(exports_sandtrap_detector_guest_batch_output_t *ptr) {
-  exports_sandtrap_detector_guest_list_indexed_detection_free(&ptr->detections);
-  exports_sandtrap_detector_guest_list_indexed_error_free(&ptr->errors);
 }
 
 void detector_tuple2_string_string_free(detector_tuple2_string_string_t *ptr) {
@@ -883,6 +712,10 @@ void sandtrap_detector_host_log(sandtrap_detector_host_log_level_t level, detect
 uint64_t sandtrap_detector_host_now(void) {
   int64_t ret = __wasm_import_sandtrap_detector_host_now();
   return (uint64_t) (ret);
+}
+
+void sandtrap_detector_host_report(detector_list_u8_t *output) {
+  __wasm_import_sandtrap_detector_host_report((uint8_t *) (*output).ptr, (*output).len);
 }
 
 void sandtrap_detector_registry_list_stores(detector_list_string_t *ret) {
@@ -2160,7 +1993,7 @@ bool sandtrap_detector_ip_reputation_open(detector_string_t *name, sandtrap_dete
   }
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.3.0#describe")))
+__attribute__((__export_name__("sandtrap:detector/guest@0.4.0#describe")))
 uint8_t * __wasm_export_exports_sandtrap_detector_guest_describe(void) {
   exports_sandtrap_detector_guest_description_t ret;
   exports_sandtrap_detector_guest_describe(&ret);
@@ -2193,7 +2026,7 @@ uint8_t * __wasm_export_exports_sandtrap_detector_guest_describe(void) {
   return ptr;
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.3.0#init")))
+__attribute__((__export_name__("sandtrap:detector/guest@0.4.0#init")))
 uint8_t * __wasm_export_exports_sandtrap_detector_guest_init(uint8_t * arg, size_t arg0) {
   detector_list_tuple2_string_string_t arg1 = (detector_list_tuple2_string_string_t) { (detector_tuple2_string_string_t*)(arg), (arg0) };
   exports_sandtrap_detector_guest_result_void_string_t ret;
@@ -2213,20 +2046,13 @@ uint8_t * __wasm_export_exports_sandtrap_detector_guest_init(uint8_t * arg, size
   return ptr;
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.3.0#on-events")))
-uint8_t * __wasm_export_exports_sandtrap_detector_guest_on_events(uint8_t * arg, size_t arg0) {
+__attribute__((__export_name__("sandtrap:detector/guest@0.4.0#on-events")))
+void __wasm_export_exports_sandtrap_detector_guest_on_events(uint8_t * arg, size_t arg0) {
   detector_list_u8_t arg1 = (detector_list_u8_t) { (uint8_t*)(arg), (arg0) };
-  exports_sandtrap_detector_guest_batch_output_t ret;
-  exports_sandtrap_detector_guest_on_events(&arg1, &ret);
-  uint8_t *ptr = (uint8_t *) &RET_AREA;
-  *((size_t*)(ptr + sizeof(void*))) = ((ret).detections).len;
-  *((uint8_t **)(ptr + 0)) = (uint8_t *) ((ret).detections).ptr;
-  *((size_t*)(ptr + (3*sizeof(void*)))) = ((ret).errors).len;
-  *((uint8_t **)(ptr + (2*sizeof(void*)))) = (uint8_t *) ((ret).errors).ptr;
-  return ptr;
+  exports_sandtrap_detector_guest_on_events(&arg1);
 }
 
-__attribute__((__export_name__("sandtrap:detector/guest@0.3.0#close")))
+__attribute__((__export_name__("sandtrap:detector/guest@0.4.0#close")))
 void __wasm_export_exports_sandtrap_detector_guest_close(void) {
   exports_sandtrap_detector_guest_close();
 }

@@ -22,6 +22,11 @@ typedef uint8_t sandtrap_detector_host_log_level_t;
 #define SANDTRAP_DETECTOR_HOST_LOG_LEVEL_WARN 3
 #define SANDTRAP_DETECTOR_HOST_LOG_LEVEL_ERROR 4
 
+typedef struct {
+  uint8_t *ptr;
+  size_t len;
+} detector_list_u8_t;
+
 // The sentinel errors of the data-store API. A missing record is an
 // answer (`not-found`), never a trap.
 typedef struct sandtrap_detector_types_store_error_t {
@@ -39,42 +44,6 @@ typedef struct sandtrap_detector_types_store_error_t {
 #define SANDTRAP_DETECTOR_TYPES_STORE_ERROR_NOT_IMPLEMENTED 2
 // An argument is malformed; the text says which.
 #define SANDTRAP_DETECTOR_TYPES_STORE_ERROR_INVALID_ARGUMENT 3
-
-typedef struct {
-  uint8_t *ptr;
-  size_t len;
-} detector_list_u8_t;
-
-typedef struct {
-  detector_string_t *ptr;
-  size_t len;
-} detector_list_string_t;
-
-// A typed event argument or finding field.
-typedef struct sandtrap_detector_types_value_t {
-  uint8_t tag;
-  union {
-    detector_string_t     str;
-    int64_t     int_;
-    uint64_t     uint;
-    bool     boolean;
-    detector_list_u8_t     bytes;
-    detector_list_string_t     str_list;
-  } val;
-} sandtrap_detector_types_value_t;
-
-#define SANDTRAP_DETECTOR_TYPES_VALUE_STR 0
-#define SANDTRAP_DETECTOR_TYPES_VALUE_INT 1
-#define SANDTRAP_DETECTOR_TYPES_VALUE_UINT 2
-#define SANDTRAP_DETECTOR_TYPES_VALUE_BOOLEAN 3
-#define SANDTRAP_DETECTOR_TYPES_VALUE_BYTES 4
-#define SANDTRAP_DETECTOR_TYPES_VALUE_STR_LIST 5
-
-// One named argument of an event or field of a finding.
-typedef struct sandtrap_detector_types_field_t {
-  detector_string_t   name;
-  sandtrap_detector_types_value_t   value;
-} sandtrap_detector_types_field_t;
 
 // A store answer: a record list in the encoding of
 // `docs/wire-encoding.md`, read in place by the SDKs. Each function
@@ -157,6 +126,11 @@ typedef sandtrap_detector_types_health_info_t sandtrap_detector_registry_health_
 typedef sandtrap_detector_types_store_metrics_t sandtrap_detector_registry_store_metrics_t;
 
 typedef sandtrap_detector_types_store_error_t sandtrap_detector_registry_store_error_t;
+
+typedef struct {
+  detector_string_t *ptr;
+  size_t len;
+} detector_list_string_t;
 
 typedef struct {
   bool is_err;
@@ -390,8 +364,6 @@ typedef struct {
   } val;
 } sandtrap_detector_ip_reputation_result_own_reader_store_error_t;
 
-typedef sandtrap_detector_types_field_t exports_sandtrap_detector_guest_field_t;
-
 typedef uint8_t exports_sandtrap_detector_guest_severity_t;
 
 #define EXPORTS_SANDTRAP_DETECTOR_GUEST_SEVERITY_INFO 0
@@ -458,50 +430,6 @@ typedef struct exports_sandtrap_detector_guest_description_t {
 } exports_sandtrap_detector_guest_description_t;
 
 typedef struct {
-  exports_sandtrap_detector_guest_field_t *ptr;
-  size_t len;
-} exports_sandtrap_detector_guest_list_field_t;
-
-typedef struct {
-  bool is_some;
-  exports_sandtrap_detector_guest_severity_t val;
-} exports_sandtrap_detector_guest_option_severity_t;
-
-// One positive result. The host adds the definition, the event, the
-// process with its ancestry and the container.
-typedef struct exports_sandtrap_detector_guest_detection_t {
-  exports_sandtrap_detector_guest_list_field_t   fields;
-  // Overrides the definition's severity for this detection.
-  exports_sandtrap_detector_guest_option_severity_t   severity;
-} exports_sandtrap_detector_guest_detection_t;
-
-typedef struct exports_sandtrap_detector_guest_indexed_detection_t {
-  // Index of the triggering event in the batch.
-  uint32_t   index;
-  exports_sandtrap_detector_guest_detection_t   detection;
-} exports_sandtrap_detector_guest_indexed_detection_t;
-
-typedef struct exports_sandtrap_detector_guest_indexed_error_t {
-  uint32_t   index;
-  detector_string_t   message;
-} exports_sandtrap_detector_guest_indexed_error_t;
-
-typedef struct {
-  exports_sandtrap_detector_guest_indexed_detection_t *ptr;
-  size_t len;
-} exports_sandtrap_detector_guest_list_indexed_detection_t;
-
-typedef struct {
-  exports_sandtrap_detector_guest_indexed_error_t *ptr;
-  size_t len;
-} exports_sandtrap_detector_guest_list_indexed_error_t;
-
-typedef struct exports_sandtrap_detector_guest_batch_output_t {
-  exports_sandtrap_detector_guest_list_indexed_detection_t   detections;
-  exports_sandtrap_detector_guest_list_indexed_error_t   errors;
-} exports_sandtrap_detector_guest_batch_output_t;
-
-typedef struct {
   detector_string_t f0;
   detector_string_t f1;
 } detector_tuple2_string_string_t;
@@ -518,14 +446,22 @@ typedef struct {
   } val;
 } exports_sandtrap_detector_guest_result_void_string_t;
 
-// Imported Functions from `sandtrap:detector/host@0.3.0`
+// Imported Functions from `sandtrap:detector/host@0.4.0`
 // Tagged with the detector's id and rate-limited by the host.
 extern void sandtrap_detector_host_log(sandtrap_detector_host_log_level_t level, detector_string_t *message);
 // The host clock in nanoseconds since the Unix epoch; fixed under the
 // mock host.
 extern uint64_t sandtrap_detector_host_now(void);
+// What the current `on-events` call found: detections and errors, as
+// one record list in the output layout of `docs/wire-encoding.md`,
+// each naming its event by its index in the batch. An SDK calls it
+// once, at the end of a call that found something; a call that found
+// nothing makes no call at all. Calling it outside `on-events`, with a
+// malformed list, or with more than the host accepts in one call
+// (4 MiB) traps.
+extern void sandtrap_detector_host_report(detector_list_u8_t *output);
 
-// Imported Functions from `sandtrap:detector/registry@0.3.0`
+// Imported Functions from `sandtrap:detector/registry@0.4.0`
 // Names of the stores: `process`, `container`, `system`, `syscall`,
 // `symbol`, `dns`, then writable stores.
 extern void sandtrap_detector_registry_list_stores(detector_list_string_t *ret);
@@ -534,7 +470,7 @@ extern bool sandtrap_detector_registry_get_metadata(detector_string_t *name, san
 extern bool sandtrap_detector_registry_get_health(detector_string_t *name, sandtrap_detector_registry_health_info_t *ret, sandtrap_detector_registry_store_error_t *err);
 extern bool sandtrap_detector_registry_get_metrics(detector_string_t *name, sandtrap_detector_registry_store_metrics_t *ret, sandtrap_detector_registry_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/processes@0.3.0`
+// Imported Functions from `sandtrap:detector/processes@0.4.0`
 // The process with this entity id: one record.
 extern bool sandtrap_detector_processes_get_process(uint64_t entity_id, sandtrap_detector_processes_records_t *ret, sandtrap_detector_processes_store_error_t *err);
 // Direct children, none when there are none.
@@ -544,7 +480,7 @@ extern bool sandtrap_detector_processes_get_child_processes(uint64_t entity_id, 
 // `max-depth` is 0 or the process is unknown.
 extern bool sandtrap_detector_processes_get_ancestry(uint64_t entity_id, uint32_t max_depth, sandtrap_detector_processes_records_t *ret, sandtrap_detector_processes_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/containers@0.3.0`
+// Imported Functions from `sandtrap:detector/containers@0.4.0`
 // By full id or by a unique prefix of at least 12 characters: one
 // record.
 extern bool sandtrap_detector_containers_get_container(detector_string_t *id, sandtrap_detector_containers_records_t *ret, sandtrap_detector_containers_store_error_t *err);
@@ -553,14 +489,14 @@ extern bool sandtrap_detector_containers_get_container_by_name(detector_string_t
 // Running containers matching every set field of the filter.
 extern bool sandtrap_detector_containers_list_containers(sandtrap_detector_containers_container_filter_t *maybe_filter, sandtrap_detector_containers_records_t *ret, sandtrap_detector_containers_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/system@0.3.0`
+// Imported Functions from `sandtrap:detector/system@0.4.0`
 extern bool sandtrap_detector_system_get_system_info(sandtrap_detector_system_system_info_t *ret, sandtrap_detector_system_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/syscalls@0.3.0`
+// Imported Functions from `sandtrap:detector/syscalls@0.4.0`
 extern bool sandtrap_detector_syscalls_get_syscall_name(int32_t id, detector_string_t *ret, sandtrap_detector_syscalls_store_error_t *err);
 extern bool sandtrap_detector_syscalls_get_syscall_id(detector_string_t *name, int32_t *ret, sandtrap_detector_syscalls_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/kernel-symbols@0.3.0`
+// Imported Functions from `sandtrap:detector/kernel-symbols@0.4.0`
 // The symbol(s) whose code contains `address` (all aliases at the same
 // start address). `not-found` below the first or past the last symbol.
 extern bool sandtrap_detector_kernel_symbols_resolve_symbol_by_address(uint64_t address, sandtrap_detector_kernel_symbols_records_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err);
@@ -570,13 +506,13 @@ extern bool sandtrap_detector_kernel_symbols_get_symbol_address(detector_string_
 // addresses that did not resolve have no record.
 extern bool sandtrap_detector_kernel_symbols_resolve_symbols_batch(detector_list_u64_t *addresses, sandtrap_detector_kernel_symbols_records_t *ret, sandtrap_detector_kernel_symbols_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/dns@0.3.0`
+// Imported Functions from `sandtrap:detector/dns@0.4.0`
 // `query` is a domain name (answers: its addresses and CNAME chain) or
 // an IP address (answers: the names that resolved to it): one DNS
 // response record. Expired answers are not returned.
 extern bool sandtrap_detector_dns_get_dns_response(detector_string_t *query, sandtrap_detector_dns_records_t *ret, sandtrap_detector_dns_store_error_t *err);
 
-// Imported Functions from `sandtrap:detector/ip-reputation@0.3.0`
+// Imported Functions from `sandtrap:detector/ip-reputation@0.4.0`
 // The winning entry under the store's conflict policy, one record.
 // Ties are broken by newest `last-updated`, then by source name.
 extern bool sandtrap_detector_ip_reputation_method_reader_get(sandtrap_detector_ip_reputation_borrow_reader_t self, detector_string_t *ip, sandtrap_detector_ip_reputation_records_t *ret, sandtrap_detector_ip_reputation_store_error_t *err);
@@ -601,23 +537,17 @@ extern bool sandtrap_detector_ip_reputation_register(detector_string_t *name, sa
 // `not-found` until some detector registered `name`.
 extern bool sandtrap_detector_ip_reputation_open(detector_string_t *name, sandtrap_detector_ip_reputation_own_reader_t *ret, sandtrap_detector_ip_reputation_store_error_t *err);
 
-// Exported Functions from `sandtrap:detector/guest@0.3.0`
+// Exported Functions from `sandtrap:detector/guest@0.4.0`
 void exports_sandtrap_detector_guest_describe(exports_sandtrap_detector_guest_description_t *ret);
 bool exports_sandtrap_detector_guest_init(detector_list_tuple2_string_string_t *config, detector_string_t *err);
-void exports_sandtrap_detector_guest_on_events(detector_list_u8_t *events, exports_sandtrap_detector_guest_batch_output_t *ret);
+void exports_sandtrap_detector_guest_on_events(detector_list_u8_t *events);
 void exports_sandtrap_detector_guest_close(void);
 
 // Helper Functions
 
-void sandtrap_detector_types_store_error_free(sandtrap_detector_types_store_error_t *ptr);
-
 void detector_list_u8_free(detector_list_u8_t *ptr);
 
-void detector_list_string_free(detector_list_string_t *ptr);
-
-void sandtrap_detector_types_value_free(sandtrap_detector_types_value_t *ptr);
-
-void sandtrap_detector_types_field_free(sandtrap_detector_types_field_t *ptr);
+void sandtrap_detector_types_store_error_free(sandtrap_detector_types_store_error_t *ptr);
 
 void sandtrap_detector_types_records_free(sandtrap_detector_types_records_t *ptr);
 
@@ -640,6 +570,8 @@ void sandtrap_detector_registry_store_metadata_free(sandtrap_detector_registry_s
 void sandtrap_detector_registry_health_info_free(sandtrap_detector_registry_health_info_t *ptr);
 
 void sandtrap_detector_registry_store_error_free(sandtrap_detector_registry_store_error_t *ptr);
+
+void detector_list_string_free(detector_list_string_t *ptr);
 
 void sandtrap_detector_registry_result_store_metadata_store_error_free(sandtrap_detector_registry_result_store_metadata_store_error_t *ptr);
 
@@ -727,8 +659,6 @@ void sandtrap_detector_ip_reputation_result_own_writer_store_error_free(sandtrap
 
 void sandtrap_detector_ip_reputation_result_own_reader_store_error_free(sandtrap_detector_ip_reputation_result_own_reader_store_error_t *ptr);
 
-void exports_sandtrap_detector_guest_field_free(exports_sandtrap_detector_guest_field_t *ptr);
-
 void exports_sandtrap_detector_guest_field_filter_free(exports_sandtrap_detector_guest_field_filter_t *ptr);
 
 void exports_sandtrap_detector_guest_list_field_filter_free(exports_sandtrap_detector_guest_list_field_filter_t *ptr);
@@ -740,22 +670,6 @@ void exports_sandtrap_detector_guest_finding_definition_free(exports_sandtrap_de
 void exports_sandtrap_detector_guest_list_selector_free(exports_sandtrap_detector_guest_list_selector_t *ptr);
 
 void exports_sandtrap_detector_guest_description_free(exports_sandtrap_detector_guest_description_t *ptr);
-
-void exports_sandtrap_detector_guest_list_field_free(exports_sandtrap_detector_guest_list_field_t *ptr);
-
-void exports_sandtrap_detector_guest_option_severity_free(exports_sandtrap_detector_guest_option_severity_t *ptr);
-
-void exports_sandtrap_detector_guest_detection_free(exports_sandtrap_detector_guest_detection_t *ptr);
-
-void exports_sandtrap_detector_guest_indexed_detection_free(exports_sandtrap_detector_guest_indexed_detection_t *ptr);
-
-void exports_sandtrap_detector_guest_indexed_error_free(exports_sandtrap_detector_guest_indexed_error_t *ptr);
-
-void exports_sandtrap_detector_guest_list_indexed_detection_free(exports_sandtrap_detector_guest_list_indexed_detection_t *ptr);
-
-void exports_sandtrap_detector_guest_list_indexed_error_free(exports_sandtrap_detector_guest_list_indexed_error_t *ptr);
-
-void exports_sandtrap_detector_guest_batch_output_free(exports_sandtrap_detector_guest_batch_output_t *ptr);
 
 void detector_tuple2_string_string_free(detector_tuple2_string_string_t *ptr);
 

@@ -18,8 +18,8 @@
 ;; spins until its fuel or deadline runs out.
 (module
   (import "env" "memory" (memory 0))
-  (import "sandtrap:detector/host@0.3.0" "log" (func $log (param i32 i32 i32)))
-  (import "sandtrap:detector/host@0.3.0" "now" (func $wall_now (result i64)))
+  (import "sandtrap:detector/host@0.4.0" "log" (func $log (param i32 i32 i32)))
+  (import "sandtrap:detector/host@0.4.0" "now" (func $wall_now (result i64)))
   (import "wasi:clocks/monotonic-clock@0.2.0" "now" (func $mono_now (result i64)))
   (import "wasi:random/random@0.2.0" "get-random-u64" (func $random_u64 (result i64)))
 

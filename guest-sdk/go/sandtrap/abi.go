@@ -1,7 +1,9 @@
 // The canonical ABI of the component model, by hand: linear-memory access,
 // the allocator the host calls (`cabi_realloc`), and lifting/lowering of
-// the contract's types at the byte offsets the ABI prescribes. Events are
-// not lifted here: they arrive as one list<u8> that wire.go reads in place.
+// the contract's types at the byte offsets the ABI prescribes. Events,
+// store answers and the output are not lifted or lowered here: they cross
+// as one list<u8> each, which wire.go and records.go read in place and
+// output.go writes.
 //
 // wasm only (the directives and the integer-to-pointer conversions mean
 // nothing natively); the decoder and the detector loop build natively too.
@@ -22,8 +24,6 @@ package sandtrap
 
 import (
 	"runtime/debug"
-	"strings"
-	"unicode/utf8"
 	"unsafe"
 )
 
@@ -171,10 +171,6 @@ func liftList[T any](a, size uint32, lift func(uint32) T) []T {
 	return out
 }
 
-// field: name@0, value@8 (a variant: u8 discriminant, payload at 8);
-// size 24, align 8.
-const fieldSize = 24
-
 // ---- lowering: Go values → guest memory the host reads ----
 
 // storeString copies s into pinned memory and writes its (ptr, len) at a.
@@ -182,24 +178,13 @@ const fieldSize = 24
 // any bytes (a field cut mid-character, bytes converted with string()):
 // invalid sequences are replaced rather than costing the instance.
 func storeString(a uint32, s string) {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
+	s = validUTF8(s)
 	p := alloc(uint32(len(s)), 1)
 	if len(s) > 0 {
 		copy(unsafe.Slice((*byte)(mem(p)), len(s)), s)
 	}
 	st32(a, p)
 	st32(a+4, uint32(len(s)))
-}
-
-func storeBytes(a uint32, b []byte) {
-	p := alloc(uint32(len(b)), 1)
-	if len(b) > 0 {
-		copy(unsafe.Slice((*byte)(mem(p)), len(b)), b)
-	}
-	st32(a, p)
-	st32(a+4, uint32(len(b)))
 }
 
 // storeList writes the list pair at a: n elements of size bytes, aligned
@@ -217,54 +202,11 @@ func storeStrings(a uint32, items []string) {
 	storeList(a, items, 8, 4, func(e uint32, s *string) { storeString(e, *s) })
 }
 
-func storeValue(a uint32, v *Value) {
-	st8(a, uint8(v.Kind))
-	switch v.Kind {
-	case KindStr:
-		storeString(a+8, v.Str)
-	case KindInt:
-		st64(a+8, uint64(v.Int))
-	case KindUint:
-		st64(a+8, v.Uint)
-	case KindBool:
-		if v.Bool {
-			st8(a+8, 1)
-		}
-	case KindBytes:
-		storeBytes(a+8, v.Bytes)
-	case KindStrList:
-		storeStrings(a+8, v.StrList)
-	default:
-		// A Value built without a constructor (or corrupted) would be an
-		// invalid discriminant, which the host rejects by trapping the
-		// instance: send an empty string instead.
-		st8(a, uint8(KindStr))
-		storeString(a+8, "")
-	}
-}
-
-func storeField(a uint32, f *Field) {
-	storeString(a, f.Name)
-	storeValue(a+8, &f.Value)
-}
-
 // clampSeverity keeps an out-of-range Severity (a conversion from an
 // integer) from becoming an invalid enum discriminant, which the host
 // would answer with a trap.
 func clampSeverity(s Severity) Severity {
 	return min(s, SeverityCritical)
-}
-
-// detection: fields@0, severity option<enum>@8 (disc@8, value@9); size
-// 12, align 4.
-const detectionSize = 12
-
-func storeDetection(a uint32, d *Detection) {
-	storeList(a, d.Fields, fieldSize, 8, storeField)
-	if d.Severity != nil {
-		st8(a+8, 1)
-		st8(a+9, uint8(clampSeverity(*d.Severity)))
-	}
 }
 
 // field-filter: field@0, op@8, value@12; size 20, align 4.

@@ -1,7 +1,8 @@
-// The Detector interface, its registration, and the batch loop that
-// calls it: plain Go, no wasm directives, so the loop (one failing or
-// panicking event must not lose the others) is tested natively with the
-// decoder. exports.go is the canonical-ABI side.
+// The Detector interface, its registration, the batch loop that calls it
+// and the glue that reports what the batch found: plain Go, no wasm
+// directives, so the loop (one failing or panicking event must not lose
+// the others) and the report (one call, none for an empty output) are
+// tested natively with the decoder. exports.go is the canonical-ABI side.
 
 package sandtrap
 
@@ -118,24 +119,14 @@ func onEvent(d Detector, ev *Event) (out []Detection, err error) {
 	return out, err
 }
 
-// indexedDetection and indexedError are the records of batch-output:
-// detections and errors name their event by its index in the batch.
-type indexedDetection struct {
-	index     uint32
-	detection Detection
-}
-
-type indexedError struct {
-	index   uint32
-	message string
-}
-
 // runBatch calls d.OnEvent for every event of the encoded batch, in
-// order. An error or a panic is recorded against its event and the loop
-// goes on: one bad event must not cost the detections of the others. d
-// nil (nothing registered) or not initialized yields one error per event,
-// so the host sees why nothing was detected.
-func runBatch(d Detector, ready bool, buf []byte) ([]indexedDetection, []indexedError) {
+// order, and returns what they found in that order. An error or a panic
+// is recorded against its event (the detections it returned with the
+// error are dropped) and the loop goes on: one bad event must not cost
+// the detections of the others. d nil (nothing registered) or not
+// initialized yields one error per event, so the host sees why nothing
+// was detected.
+func runBatch(d Detector, ready bool, buf []byte) []found {
 	batch := NewBatch(buf)
 	n := batch.Len()
 	var fail error
@@ -145,13 +136,12 @@ func runBatch(d Detector, ready bool, buf []byte) ([]indexedDetection, []indexed
 	case !ready:
 		fail = errors.New("detector called before init")
 	}
-	var dets []indexedDetection
-	var errs []indexedError
+	var out []found
 	if fail != nil {
 		for i := range n {
-			errs = append(errs, indexedError{uint32(i), fail.Error()})
+			out = append(out, found{index: uint32(i), isError: true, message: fail.Error()})
 		}
-		return dets, errs
+		return out
 	}
 	// One allocation for the whole batch; every event still has its own
 	// address, in case a detector compares or keeps the pointers.
@@ -159,14 +149,41 @@ func runBatch(d Detector, ready bool, buf []byte) ([]indexedDetection, []indexed
 	for i := range events {
 		b := batch.eventBytes(i)
 		events[i] = Event{b: b, Process: ProcessContext{b: b}}
-		out, err := onEvent(d, &events[i])
+		dets, err := onEvent(d, &events[i])
 		if err != nil {
-			errs = append(errs, indexedError{uint32(i), err.Error()})
+			out = append(out, found{index: uint32(i), isError: true, message: err.Error()})
 			continue
 		}
-		for _, det := range out {
-			dets = append(dets, indexedDetection{uint32(i), det})
+		for _, det := range dets {
+			out = append(out, found{index: uint32(i), detection: det})
 		}
 	}
-	return dets, errs
+	return out
+}
+
+// outputBuf is the report buffer, kept between batches so that reporting
+// allocates nothing once it has grown; the host copies it during the
+// report call, so reusing it afterwards is safe.
+var outputBuf []byte
+
+// maxKeptOutput bounds what outputBuf keeps: one exceptional batch must
+// not hold megabytes of the instance's memory (which counts against its
+// limit) for the rest of its life.
+const maxKeptOutput = 1 << 20
+
+// handleBatch is the on-events glue without the ABI: it runs the batch
+// and hands everything it found to report as one output record list, in
+// one call, and makes no call when nothing was found (the host's contract
+// for report). exports.go passes the host import; the tests a recorder.
+func handleBatch(d Detector, ready bool, buf []byte, report func([]byte)) {
+	items := runBatch(d, ready, buf)
+	if len(items) == 0 {
+		return
+	}
+	out := encodeOutput(outputBuf, items, maxReport)
+	report(out)
+	if cap(out) > maxKeptOutput {
+		out = nil
+	}
+	outputBuf = out[:0]
 }

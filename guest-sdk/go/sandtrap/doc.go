@@ -12,6 +12,9 @@
 // when its accessors are called. Store answers made of records arrive the
 // same way: [GetProcess] and the like return views ([ProcessInfo],
 // [Records]) that decode a field when its method is called.
+// What OnEvent returns goes back the same way: the SDK encodes every
+// detection and error of a batch into one buffer and reports it to the
+// host once, at the end of the batch.
 //
 // The glue and the store functions build for GOOS=wasip1 only; the event
 // and answer decoders, the Detector loop, Config and the builders are
@@ -42,4 +45,4 @@
 package sandtrap
 
 // ContractVersion is the version of the WIT contract this SDK speaks.
-const ContractVersion = "0.3.0"
+const ContractVersion = "0.4.0"

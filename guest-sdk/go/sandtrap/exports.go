@@ -7,7 +7,12 @@
 
 package sandtrap
 
-//go:wasmexport sandtrap:detector/guest@0.3.0#describe
+import (
+	"runtime"
+	"unsafe"
+)
+
+//go:wasmexport sandtrap:detector/guest@0.4.0#describe
 func exportDescribe() uint32 {
 	gcResume()
 	defer gcPause()
@@ -38,7 +43,7 @@ func storeResultErr(ret uint32, err error) {
 	storeString(ret+4, err.Error())
 }
 
-//go:wasmexport sandtrap:detector/guest@0.3.0#init
+//go:wasmexport sandtrap:detector/guest@0.4.0#init
 func exportInit(ptr, n uint32) uint32 {
 	gcResume()
 	defer gcPause()
@@ -66,8 +71,12 @@ func exportInit(ptr, n uint32) uint32 {
 	return ret
 }
 
-//go:wasmexport sandtrap:detector/guest@0.3.0#on-events
-func exportOnEvents(ptr, n uint32) uint32 {
+// on-events returns nothing (contract 0.4): what the batch found goes to
+// the host through one host.report call, made by handleBatch, so there is
+// no result to lower and no post-return function.
+//
+//go:wasmexport sandtrap:detector/guest@0.4.0#on-events
+func exportOnEvents(ptr, n uint32) {
 	gcResume()
 	defer gcPause()
 	// The host placed the list<u8> in a buffer it got from cabi_realloc;
@@ -77,24 +86,21 @@ func exportOnEvents(ptr, n uint32) uint32 {
 	release(0)
 
 	d, _ := detector()
-	dets, errs := runBatch(d, initialized, buf)
-
-	// batch-output: detections@0, errors@8; size 16.
-	// indexed-detection: index@0, detection@4; size 16.
-	// indexed-error: index@0, message@4; size 12.
-	ret := alloc(16, 4)
-	storeList(ret, dets, 16, 4, func(a uint32, d *indexedDetection) {
-		st32(a, d.index)
-		storeDetection(a+4, &d.detection)
-	})
-	storeList(ret+8, errs, 12, 4, func(a uint32, e *indexedError) {
-		st32(a, e.index)
-		storeString(a+4, e.message)
-	})
-	return ret
+	handleBatch(d, initialized, buf, report)
 }
 
-//go:wasmexport sandtrap:detector/guest@0.3.0#close
+// report hands the output record list to the host, which copies it
+// before returning. The slice is a Go pointer held across the call, so
+// the buffer stays alive (and, on wasm, in place) while the host reads it.
+func report(out []byte) {
+	if len(out) == 0 {
+		return
+	}
+	importReport(addr(unsafe.Pointer(&out[0])), uint32(len(out)))
+	runtime.KeepAlive(out)
+}
+
+//go:wasmexport sandtrap:detector/guest@0.4.0#close
 func exportClose() {
 	gcResume()
 	defer gcPause()
@@ -106,13 +112,11 @@ func exportClose() {
 }
 
 // Post-return functions: the host has copied the results out, so the
-// memory they occupied can go.
+// memory they occupied can go. on-events and close return nothing, so
+// they have none.
 
-//go:wasmexport cabi_post_sandtrap:detector/guest@0.3.0#describe
+//go:wasmexport cabi_post_sandtrap:detector/guest@0.4.0#describe
 func postDescribe(uint32) { release(0) }
 
-//go:wasmexport cabi_post_sandtrap:detector/guest@0.3.0#init
+//go:wasmexport cabi_post_sandtrap:detector/guest@0.4.0#init
 func postInit(uint32) { release(0) }
-
-//go:wasmexport cabi_post_sandtrap:detector/guest@0.3.0#on-events
-func postOnEvents(uint32) { release(0) }

@@ -1,6 +1,6 @@
-// Store answers of contract 0.3, read in place: a record list and one view
-// per record kind (docs/wire-encoding.md, "Store answers"). The store
-// functions (stores.go, reputation.go) return these views; this file is
+// Store answers, read in place: a record list and one view per record
+// kind (docs/wire-encoding.md, "Store answers"). The store functions
+// (stores.go, reputation.go) return these views; this file is
 // plain Go so the decoder is tested natively against the conformance
 // vectors (test.sh), like the event decoder it shares its readers with.
 //

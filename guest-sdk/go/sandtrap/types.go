@@ -1,6 +1,8 @@
 // Go mirrors of the records, enums and variants of the contract in wit/
-// that cross as typed values. Events and store answers are not records
-// any more: see Event in event.go and the views of records.go.
+// that cross as typed values, and the SDK's own Value, Field and
+// Detection, which cross as flat buffers: events (event.go), store
+// answers (records.go) and detections (output.go) are encoded as
+// docs/wire-encoding.md says, not as WIT records.
 // Field order follows the WIT declarations; the memory layout the host
 // sees is computed by hand in abi.go, never from these Go structs (Go's
 // wasm port has 8-byte ints and pointers, the canonical ABI has 4-byte
@@ -8,8 +10,8 @@
 
 package sandtrap
 
-// ValueKind is the case of a [Value] (WIT variant `value`), in
-// declaration order: the number is the canonical-ABI discriminant.
+// ValueKind is the case of a [Value]; the number is the argument kind of
+// docs/wire-encoding.md.
 type ValueKind uint8
 
 const (
@@ -120,7 +122,8 @@ type Description struct {
 }
 
 // Detection is one positive result. The host adds the definition, the
-// event, the process with its ancestry and the container.
+// event, the process with its ancestry and the container. A repeated
+// field name keeps its first value.
 type Detection struct {
 	Fields []Field
 	// Overrides the definition's severity when set.

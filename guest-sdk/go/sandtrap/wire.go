@@ -1,7 +1,7 @@
-// The flat encoding of contract 0.3 (docs/wire-encoding.md) for event
-// batches, read in place with every offset checked, and the bounds-checked
-// readers that records.go shares for store answers. This file is plain Go
-// (no wasm directives) so the decoder is tested natively (test.sh).
+// The flat encoding of event batches (docs/wire-encoding.md), read in
+// place with every offset checked, and the bounds-checked readers that
+// records.go shares for store answers. This file is plain Go (no wasm
+// directives) so the decoder is tested natively (test.sh).
 //
 // The buffer crosses a trust boundary and tools build it by hand: a
 // field whose bounds do not fit its event, a string that is not UTF-8 or
@@ -38,8 +38,8 @@ const (
 	argLen = 24
 )
 
-// Argument kinds on the wire. They equal the ValueKind discriminants of
-// the WIT `value` variant, which keeps the conversion a cast.
+// Argument kinds on the wire (events and output fields alike). ValueKind
+// uses the same numbers, which keeps the conversion a cast both ways.
 const (
 	wireStr     = 0
 	wireInt     = 1

@@ -518,10 +518,14 @@ func batchOf(events ...[]byte) []byte {
 func TestOneBadEventKeepsTheOthers(t *testing.T) {
 	buf := batchOf(event("one", nil, nil), event("panic", nil, nil), event("none", nil, nil),
 		event("fail", nil, nil), event("two", nil, nil))
-	dets, errs := runBatch(picky{}, true, buf)
 	var idx []uint32
-	for _, d := range dets {
-		idx = append(idx, d.index)
+	var errs []found
+	for _, f := range runBatch(picky{}, true, buf) {
+		if f.isError {
+			errs = append(errs, f)
+		} else {
+			idx = append(idx, f.index)
+		}
 	}
 	if !reflect.DeepEqual(idx, []uint32{0, 4, 4}) {
 		t.Errorf("detections at %v, want [0 4 4]", idx)
@@ -535,12 +539,12 @@ func TestOneBadEventKeepsTheOthers(t *testing.T) {
 
 	// Without a detector, or before Init, every event says why.
 	for _, d := range []Detector{nil, picky{}} {
-		dets, errs := runBatch(d, false, buf)
-		if len(dets) != 0 || len(errs) != 5 || errs[4].index != 4 {
-			t.Errorf("not ready: %d detections, errors %#v", len(dets), errs)
+		out := runBatch(d, false, buf)
+		if len(out) != 5 || !out[4].isError || out[4].index != 4 {
+			t.Errorf("not ready: %#v", out)
 		}
 	}
-	if dets, errs := runBatch(picky{}, true, nil); dets != nil || errs != nil {
+	if out := runBatch(picky{}, true, nil); out != nil {
 		t.Error("an empty batch has no output")
 	}
 }

@@ -111,7 +111,11 @@ function touchList(name, list) {
 }
 
 test("answers.json covers every record kind", () => {
-  assert.deepEqual(Object.keys(answers).sort(), Object.keys(KINDS).sort());
+  // `output` is what a detector reports, not a store answer: output.test.mjs
+  // encodes and decodes it.
+  const stored = Object.keys(answers).filter((k) => k !== "output");
+  assert.deepEqual(stored.sort(), Object.keys(KINDS).sort());
+  assert.ok(answers.output, "answers.json describes output.bin");
 });
 
 for (const [name, k] of Object.entries(KINDS)) {
@@ -155,7 +159,7 @@ for (const [name, k] of Object.entries(KINDS)) {
   });
 }
 
-test("the process, container and DNS answers of contract 0.3 read as in answers.json", () => {
+test("the process, container and DNS answers read as in answers.json", () => {
   // Values answers.json spells out that only exact reads keep.
   const [p0, p1, p2] = readRecords(bin("processes"), ProcessRecord);
   assert.equal(p0.entityId, 9223372036854775809n, "beyond 2^53: a BigInt");

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { Event, detection, exportDetector, readBatch, select } from "../sandtrap.js";
 import { decodePortable, decodeUtf8 } from "../wire.js";
 import { encodeBatch } from "./encode.mjs";
+import { onEvents } from "./mock-host.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const testdata = join(root, "guest-sdk", "wire", "testdata");
@@ -130,7 +131,7 @@ test("on-events reports detections and errors by index over batch.bin", () => {
     },
   });
   // Event 1's error must not hide the detection of event 2.
-  assert.deepEqual(guest.onEvents(batchBin), {
+  assert.deepEqual(onEvents(guest, batchBin), {
     detections: [
       {
         index: 2,

@@ -5,7 +5,10 @@
 // from the store answers of the same folder (handed over by the stores'
 // imports, as a host does) is answers.json, that it decodes strings
 // exactly as TextDecoder does (valid or not: QuickJS decodes without one),
-// and that truncated and corrupted batches and answers never trap it. The unit tests run the SDK under node's
+// that what it reports for the items of answers.json's `output` is
+// output.bin byte for byte (in one `report` call, none when it found
+// nothing, every report checked as strictly as the host reads it), and
+// that truncated and corrupted batches and answers never trap it. The unit tests run the SDK under node's
 // own JavaScript; this runs it inside the engines a detector really gets
 // (no TextDecoder under QuickJS, a Uint8Array from another realm under
 // StarlingMonkey).
@@ -18,6 +21,8 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { encodeBatch } from "./encode.mjs";
+import { checkOutput } from "./mock-host.mjs";
+import { readOutput } from "../wire.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sdk = join(here, "..");
@@ -41,7 +46,18 @@ async function check(dir, engine) {
   };
   const store = new Proxy({}, { get: () => notFound });
   const logs = [];
-  const imports = { "sandtrap:detector/host": { log: (level, line) => logs.push(`${level}: ${line}`), now: () => 1700000000000000000n } };
+  // What the current on-events call reported; the host takes reports only
+  // during one, and checks each strictly.
+  let reports = null;
+  const report = (bytes) => {
+    if (reports === null) throw new Error(`${engine}: report called outside on-events`);
+    const copy = Uint8Array.from(bytes);
+    checkOutput(copy);
+    reports.push(copy);
+  };
+  const imports = {
+    "sandtrap:detector/host": { log: (level, line) => logs.push(`${level}: ${line}`), now: () => 1700000000000000000n, report },
+  };
   for (const name of ["registry", "system", "syscalls", "types"]) {
     imports[`sandtrap:detector/${name}`] = store;
   }
@@ -49,7 +65,10 @@ async function check(dir, engine) {
   // vectors, then their prefixes and corrupted copies.
   const vectors = JSON.parse(readFileSync(join(testdata, "answers.json"), "utf8"));
   const bins = {};
-  for (const [kind, { file }] of Object.entries(vectors)) bins[kind] = new Uint8Array(readFileSync(join(testdata, file)));
+  for (const [kind, { file }] of Object.entries(vectors)) {
+    // `output` is what a detector reports, checked below, not an answer.
+    if (kind !== "output") bins[kind] = new Uint8Array(readFileSync(join(testdata, file)));
+  }
   let answer = { ...bins };
   const records = (kind) => () => answer[kind];
   imports["sandtrap:detector/processes"] = {
@@ -81,10 +100,25 @@ async function check(dir, engine) {
   const component = await instantiate(async (p) => WebAssembly.compile(readFileSync(join(dir, p))), imports);
   const guest = component.guest;
   guest.init([]);
+  // One batch through on-events: what it reported, decoded, and the bytes.
+  let lastReport = null;
+  const onEvents = (b) => {
+    reports = [];
+    let returned;
+    try {
+      returned = guest.onEvents(b);
+    } finally {
+      lastReport = reports.length === 1 ? reports[0] : null;
+      assert.ok(reports.length <= 1, `${engine}: reported ${reports.length} times in one call`);
+      reports = null;
+    }
+    assert.equal(returned, undefined, `${engine}: on-events returns nothing`);
+    return lastReport === null ? { detections: [], errors: [] } : readOutput(lastReport);
+  };
 
   const batch = new Uint8Array(readFileSync(join(testdata, "batch.bin")));
   const expected = JSON.parse(readFileSync(join(testdata, "batch.json"), "utf8"));
-  const out = guest.onEvents(batch);
+  const out = onEvents(batch);
   assert.deepEqual(out.errors, [], `${engine}: errors`);
   assert.deepEqual(out.detections.map((d) => d.index), expected.map((_, i) => i), `${engine}: one detection per event`);
   for (const { index, detection } of out.detections) {
@@ -101,7 +135,7 @@ async function check(dir, engine) {
   const samples = utf8Samples();
   for (let at = 0; at < samples.length; at += 32) {
     const chunk = samples.slice(at, at + 32);
-    const out = guest.onEvents(encodeBatch(chunk.map((s) => ({ name: "utf8", process: { comm: s }, args: [["s", "str", s]] }))));
+    const out = onEvents(encodeBatch(chunk.map((s) => ({ name: "utf8", process: { comm: s }, args: [["s", "str", s]] }))));
     assert.deepEqual(out.errors, [], `${engine}: utf8 errors`);
     for (const { index, detection } of out.detections) {
       const got = JSON.parse(detection.fields.find((f) => f.name === "decoded").value.val);
@@ -121,13 +155,14 @@ async function check(dir, engine) {
   // the first through the calls that name one thing.
   const answersEvent = encodeBatch([{ name: "answers" }]);
   const decodedAnswers = () => {
-    const out = guest.onEvents(answersEvent);
+    const out = onEvents(answersEvent);
     assert.deepEqual(out.errors, [], `${engine}: answers errors`);
     assert.equal(out.detections.length, 1, `${engine}: answers detection`);
     return JSON.parse(out.detections[0].detection.fields.find((f) => f.name === "answers").value.val);
   };
   const got = decodedAnswers();
   for (const [kind, { records }] of Object.entries(vectors)) {
+    if (kind === "output") continue;
     assert.deepEqual(got.lists[kind], records, `${engine}: ${kind} answer`);
     assert.deepEqual(got.singles[kind], records[0], `${engine}: ${kind} single record`);
   }
@@ -142,7 +177,7 @@ async function check(dir, engine) {
       decodedAnswers();
     }
   }
-  for (let n = 0; n <= batch.length; n++, calls++) guest.onEvents(batch.slice(0, n));
+  for (let n = 0; n <= batch.length; n++, calls++) onEvents(batch.slice(0, n));
   let x = 0x2545f491;
   const rand = (n) => {
     x ^= x << 13;
@@ -153,7 +188,7 @@ async function check(dir, engine) {
   for (let round = 0; round < 1000; round++, calls++) {
     const b = batch.slice();
     for (let k = 1 + rand(4); k > 0; k--) b[rand(b.length)] = rand(256);
-    guest.onEvents(b);
+    onEvents(b);
   }
   for (let round = 0; round < 1000; round++, answerCalls++) {
     answer = {};
@@ -164,9 +199,57 @@ async function check(dir, engine) {
     }
     decodedAnswers();
   }
+  // What the engine reports for the items of answers.json's `output`:
+  // output.bin, byte for byte. Each index becomes an event that spells its
+  // detections out in its arguments, or fails with its error.
+  const fromHex = (h) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+  const arg = ({ name, kind, value }) => {
+    if (kind === "int" || kind === "uint") return [name, kind, BigInt(value)];
+    if (kind === "bytes") return [name, kind, fromHex(value)];
+    return [name, kind === "bool" ? "boolean" : kind, value];
+  };
+  const SEVERITY = ["", "info", "low", "medium", "high", "critical"];
+  const items = vectors.output.records;
+  const outputEvents = [];
+  for (let i = 0; i <= Math.max(...items.map((r) => r.index)); i++) {
+    const mine = items.filter((r) => r.index === i);
+    const error = mine.find((r) => r.kind === "error");
+    outputEvents.push(
+      error
+        ? { name: "fail", args: [["message", "str", error.message]] }
+        : { name: "output", args: mine.flatMap((r) => [["|", "str", SEVERITY[r.severity]], ...r.fields.map(arg)]) },
+    );
+  }
+  const outputBin = new Uint8Array(readFileSync(join(testdata, vectors.output.file)));
+  for (let round = 0; round < 3; round++) {
+    onEvents(encodeBatch(outputEvents));
+    assert.deepEqual(lastReport, outputBin, `${engine}: output.bin, round ${round}`);
+  }
+  // 64-bit fields are exact under both engines: the SDK writes them.
+  const exact = onEvents(encodeBatch([{
+    name: "output",
+    args: [["|", "str", "high"], ["max", "uint", 2n ** 64n - 1n], ["min", "int", -(2n ** 63n)], ["odd", "uint", 2n ** 53n + 1n]],
+  }]));
+  assert.deepEqual(exact.detections, [{
+    index: 0,
+    detection: {
+      severity: "high",
+      fields: [
+        { name: "max", value: { tag: "uint", val: 2n ** 64n - 1n } },
+        { name: "min", value: { tag: "int", val: -(2n ** 63n) } },
+        { name: "odd", value: { tag: "uint", val: 2n ** 53n + 1n } },
+      ],
+    },
+  }], `${engine}: exact 64-bit fields`);
+  // Nothing found, nothing reported.
+  for (const quiet of [encodeBatch([{ name: "quiet" }, { name: "quiet" }]), new Uint8Array(0)]) {
+    onEvents(quiet);
+    assert.equal(lastReport, null, `${engine}: a batch that found nothing reported`);
+  }
+
   assert.deepEqual(logs, [], `${engine}: the SDK logged a failure`);
   console.log(
-    `ok   ${engine}: batch.bin decodes to batch.json and every store answer to answers.json; ` +
+    `ok   ${engine}: output.bin byte for byte; batch.bin decodes to batch.json and every store answer to answers.json; ` +
       `${samples.length} strings decode as TextDecoder does; ` +
       `${calls} truncated or corrupted batches and ${answerCalls} sets of answers without a trap or an error`,
   );

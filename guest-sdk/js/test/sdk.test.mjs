@@ -8,6 +8,7 @@ import {
   ifFound, readBatch, select, stores, toValue,
 } from "../sandtrap.js";
 import { encodeBatch } from "./encode.mjs";
+import { lastReports, onEvents } from "./mock-host.mjs";
 
 const event = (args, extra = {}) => ({
   seq: 1, timestamp: 1700000000000000000n, name: "security_socket_connect",
@@ -31,8 +32,14 @@ test("toValue maps JS values to the WIT variant", () => {
   assert.throws(() => toValue([1]), TypeError);
   assert.throws(() => toValue({ a: 1 }), TypeError);
   assert.throws(() => toValue(2n ** 64n), RangeError);
-  // QuickJS cannot carry an exact value beyond 2^53.
-  assert.throws(() => toValue(2n ** 60n), /QuickJS/);
+  assert.throws(() => toValue(-(2n ** 63n) - 1n), RangeError);
+  // Fields leave in the buffer the SDK writes, so a value beyond 2^53 is
+  // exact under every engine, QuickJS included; a Number that large was
+  // already rounded and is refused.
+  assert.deepEqual(toValue(2n ** 60n), { tag: "uint", val: 2n ** 60n });
+  assert.deepEqual(toValue(-(2n ** 63n)), { tag: "int", val: -(2n ** 63n) });
+  assert.deepEqual(toValue({ tag: "int", val: 2n ** 62n }), { tag: "int", val: 2n ** 62n });
+  assert.throws(() => toValue(2 ** 60), /no longer exact/);
 });
 
 test("Event accessors return plain values or undefined", () => {
@@ -46,7 +53,7 @@ test("Event accessors return plain values or undefined", () => {
     ["raw", "bytes", [0, 1]],
     ["remote_addr", "str", "second: never the answer"],
   ]);
-  assert.equal(CONTRACT_VERSION, "0.3.0");
+  assert.equal(CONTRACT_VERSION, "0.4.0");
   assert.equal(ev.name, "security_socket_connect");
   assert.equal(ev.comm, "curl");
   assert.equal(ev.exe, "/usr/bin/curl");
@@ -230,13 +237,14 @@ test("exportDetector maps results, errors and batches", () => {
     close: () => closed++,
   });
   const ev = (n) => event(n === undefined ? [] : [["n", "uint", n]]);
-  const run = (...events) => guest.onEvents(encodeBatch(events.map(ev)));
+  const run = (...events) => onEvents(guest, encodeBatch(events.map(ev)));
   const found = (index, n) => ({ index, detection: { fields: [{ name: "n", value: { tag: "uint", val: n } }], severity: "high" } });
   assert.equal(guest.describe().finding.severity, "medium");
   assert.deepEqual(run(5), { detections: [], errors: [{ index: 0, message: "detector called before init" }] });
   assert.equal(guest.init([["threshold", "3"]]), undefined);
   assert.deepEqual(run(5), { detections: [found(0, 5)], errors: [] });
   assert.deepEqual(run(1), { detections: [], errors: [] });
+  assert.equal(lastReports.length, 0, "a batch that found nothing makes no report");
   // One failing event loses none of the others; errors leave as strings,
   // with a StoreError's kind, and a bad field becomes that event's error.
   assert.deepEqual(run(5, undefined, 1, 99, 98, 4), {
@@ -247,12 +255,13 @@ test("exportDetector maps results, errors and batches", () => {
       { index: 4, message: "store error: store-unhealthy" },
     ],
   });
-  // An empty or malformed batch is no events, never a trap.
-  assert.deepEqual(guest.onEvents(new Uint8Array(0)), { detections: [], errors: [] });
-  assert.deepEqual(guest.onEvents(new Uint8Array([5, 0, 0])), { detections: [], errors: [] });
-  assert.deepEqual(guest.onEvents(undefined), { detections: [], errors: [] });
-  assert.equal(guest.onEvent, undefined, "contract 0.3 has no on-event");
-  assert.equal(guest.onBatch, undefined, "contract 0.3 has no on-batch");
+  // An empty or malformed batch is no events, never a trap, and no report.
+  for (const junk of [new Uint8Array(0), new Uint8Array([5, 0, 0]), undefined]) {
+    assert.deepEqual(onEvents(guest, junk), { detections: [], errors: [] });
+    assert.equal(lastReports.length, 0);
+  }
+  assert.equal(guest.onEvent, undefined, "contract 0.4 has no on-event");
+  assert.equal(guest.onBatch, undefined, "contract 0.4 has no on-batch");
   assert.throws(() => guest.init([["threshold", "many"]]), (e) => typeof e === "string" && /threshold/.test(e));
   guest.close();
   assert.equal(closed, 1);

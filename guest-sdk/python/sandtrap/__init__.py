@@ -36,12 +36,25 @@ from .errors import InvalidArgument, NotFound, StoreError, StoreNotImplemented, 
 from .event import Batch, Event, Process
 from .records import ContainerRecord, DnsRecord, Pod, ProcessRecord, Records, ReputationRecord, SymbolRecord
 from .stores import ip_reputation, process_is
-from .values import field, from_value, to_value
+from .values import (
+    Field,
+    Value,
+    Value_Boolean,
+    Value_Bytes,
+    Value_Int,
+    Value_Str,
+    Value_StrList,
+    Value_Uint,
+    field,
+    from_value,
+    to_value,
+)
 
-# The WIT package this SDK is written against (sandtrap:detector@0.3.0:
-# events arrive as one flat buffer per `on-events` call, and store answers
-# that carry records as one flat buffer per answer).
-CONTRACT_VERSION = "0.3.0"
+# The WIT package this SDK is written against (sandtrap:detector@0.4.0:
+# events arrive as one flat buffer per `on-events` call, store answers that
+# carry records as one flat buffer per answer, and what a call found leaves
+# as one flat buffer through `host.report`).
+CONTRACT_VERSION = "0.4.0"
 
 __all__ = [
     "Batch",
@@ -53,6 +66,7 @@ __all__ = [
     "Detector",
     "DnsRecord",
     "Event",
+    "Field",
     "Finding",
     "InvalidArgument",
     "NotFound",
@@ -66,6 +80,13 @@ __all__ = [
     "StoreNotImplemented",
     "StoreUnhealthy",
     "SymbolRecord",
+    "Value",
+    "Value_Boolean",
+    "Value_Bytes",
+    "Value_Int",
+    "Value_Str",
+    "Value_StrList",
+    "Value_Uint",
     "describe",
     "error_message",
     "export_detector",

@@ -1,5 +1,6 @@
 """Builders for `describe()`: selectors, the finding, the description, and
-the detections `on_event` returns.
+the detections `on_event` returns (the SDK's own type since contract 0.4,
+which reports detections as one flat buffer instead of generated records).
 
 Severities and filter operators may be given as the generated enums or as
 their contract names (`"high"`, `"contains"`, `"not-equal"`), so detector
@@ -162,24 +163,44 @@ class Detection:
     overrides the definition's.
 
         Detection(pathname=p, argv=argv).field("service.name", s)
+
+    `fields` (a list of `sandtrap.Field`) and `severity` (a `Severity` or
+    None) are what the glue encodes into the call's output. A value is
+    converted when it is added, so a field that cannot be sent raises in
+    `on_event`, where it becomes that event's error.
     """
 
-    __slots__ = ("_fields", "_severity")
+    __slots__ = ("fields", "severity")
 
     def __init__(self, severity=None, **fields):
-        self._fields = []
-        self._severity = None if severity is None else to_severity(severity)
+        self.fields = []
+        self.severity = None if severity is None else to_severity(severity)
         for name, value in fields.items():
             self.field(name, value)
 
     def field(self, name: str, value) -> "Detection":
-        """Adds a field; see `sandtrap.to_value` for the accepted types."""
-        self._fields.append(_field(name, value))
+        """Adds a field; see `sandtrap.to_value` for the accepted types. A
+        repeated name keeps its first value (the host's rule)."""
+        self.fields.append(_field(name, value))
         return self
 
     def with_severity(self, sev) -> "Detection":
-        self._severity = to_severity(sev)
+        self.severity = to_severity(sev)
         return self
 
-    def build(self):
-        return _wit.guest.Detection(fields=list(self._fields), severity=self._severity)
+    def build(self) -> "Detection":
+        """The detection itself. Contract 0.3 had a generated detection
+        record to build; 0.4 reports the SDK's own, so this is kept only
+        for code written against 0.3."""
+        return self
+
+    def __eq__(self, other):
+        if not isinstance(other, Detection):
+            return NotImplemented
+        return self.fields == other.fields and self.severity == other.severity
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        sev = "" if self.severity is None else f"severity={self.severity.name.lower()!r}, "
+        return f"Detection({sev}{', '.join(f'{f.name}={f.value.value!r}' for f in self.fields)})"

@@ -4,12 +4,15 @@ componentize-py looks for a class named `Guest` in the app module and
 calls its methods for the exports of interface `guest`. `export_detector`
 builds that class around a user's `Detector` subclass: it holds the one
 detector instance of the component instance, hands each event of an
-`on-events` batch to `on_event` as a lazy `Event` view, turns Python values
-into contract records, and turns every exception into an error *result*
-indexed by its event. An exception escaping an export would trap, which
-the host counts as a fault and answers by discarding the instance; a
-failed event must not cost the detector its state, nor the batch the
-detections of the other events.
+`on-events` batch to `on_event` as a lazy `Event` view, and turns every
+exception into an error indexed by its event. An exception escaping an
+export would trap, which the host counts as a fault and answers by
+discarding the instance; a failed event must not cost the detector its
+state, nor the batch the detections of the other events.
+
+Since contract 0.4 `on-events` returns nothing: what the batch found is
+encoded as one output record list (output.py) and handed to `host.report`
+once, at the end of the call, and only when there is something to report.
 """
 
 import traceback
@@ -18,6 +21,7 @@ from . import _wit, log
 from .config import Config
 from .describe import Detection, DescriptionBuilder
 from .event import Batch, Event
+from .output import encode_output
 
 
 class Detector:
@@ -66,18 +70,19 @@ def error_message(e: BaseException) -> str:
 
 
 def _detections(result) -> list:
-    """Normalises what `on_event` returned into contract detections."""
+    """What `on_event` returned, as a list of `Detection`s; raises for
+    anything else, so a half-valid result is one error, not a partial
+    answer."""
     if result is None:
         return []
-    if isinstance(result, (Detection, _wit.guest.Detection)):
-        result = [result]
-    out = []
-    for d in result:
-        if isinstance(d, Detection):
-            out.append(d.build())
-        elif isinstance(d, _wit.guest.Detection):
-            out.append(d)
-        else:
+    if isinstance(result, Detection):
+        return [result]
+    try:
+        out = list(result)
+    except TypeError:
+        raise TypeError(f"on_event returned a {type(result).__name__}, not a Detection or a list of them") from None
+    for d in out:
+        if not isinstance(d, Detection):
             raise TypeError(f"on_event returned a {type(d).__name__}, not a Detection")
     return out
 
@@ -109,25 +114,28 @@ def export_detector(cls):
                 raise _wit.Err(error_message(e)) from None
 
         def on_events(self, events):
-            g = _wit.guest
-            out = g.BatchOutput(detections=[], errors=[])
+            # (event index, Detection or error message), in the order found.
+            found = []
             d = state["detector"]
             # Batch never raises, whatever the bytes: a malformed buffer
             # reads as fewer or emptier events, not as a trap.
-            for index, ev in enumerate(Batch(events)):
-                try:
-                    if d is None:
-                        raise RuntimeError("detector called before init")
-                    # Normalised before anything is appended, so an event
-                    # whose result is half invalid is one error, not a
-                    # partial answer.
-                    dets = _detections(d.on_event(ev))
-                except Exception as e:
-                    out.errors.append(g.IndexedError(index=index, message=error_message(e)))
-                    continue
-                for det in dets:
-                    out.detections.append(g.IndexedDetection(index=index, detection=det))
-            return out
+            batch = Batch(events)
+            if d is None:
+                found = [(i, "RuntimeError: detector called before init") for i in range(len(batch))]
+            else:
+                on_event = d.on_event
+                for index, ev in enumerate(batch):
+                    try:
+                        result = on_event(ev)
+                        if result is None:
+                            continue
+                        for det in _detections(result):
+                            found.append((index, det))
+                    except Exception as e:
+                        found.append((index, error_message(e)))
+            # A call that found nothing crosses the boundary once, not twice.
+            if found:
+                _wit.host.report(encode_output(found))
 
         def close(self):
             d, state["detector"] = state["detector"], None

@@ -1,4 +1,4 @@
-"""Read-only views of the flat event batch (`on-events`, contract 0.3).
+"""Read-only views of the flat event batch (`on-events`, contract 0.4).
 
 The host hands the detector one `bytes` per call, laid out as in
 docs/wire-encoding.md. `Batch` and `Event` read it in place: a field is
@@ -20,20 +20,22 @@ that reads it.
 # shadow the built-in types inside the class body.
 from __future__ import annotations
 
-from . import _wit
 from ._read import I64 as _I64, PAIR as _PAIR, U32 as _U32, U64 as _U64, Framed, View, as_buffer
+from ._write import ARG_LEN
+from .values import (  # noqa: F401  (the kinds are re-exported for sandtrap.testing)
+    BY_KIND as _BY_KIND,
+    KIND_BOOL,
+    KIND_BYTES,
+    KIND_INT,
+    KIND_STR,
+    KIND_STR_LIST,
+    KIND_UINT,
+    Field,
+)
 
 # The layout of docs/wire-encoding.md, shared with the encoder of
 # sandtrap.testing.
 HEADER_LEN = 104
-ARG_LEN = 24
-
-KIND_STR = 0
-KIND_INT = 1
-KIND_UINT = 2
-KIND_BOOL = 3
-KIND_BYTES = 4
-KIND_STR_LIST = 5
 
 AT_SEQ = 0
 AT_TIMESTAMP = 8
@@ -204,9 +206,10 @@ class Event(View):
         return self._lookup(name) is not None
 
     def arg(self, name: str):
-        """The generated `Value_*` of argument `name`, or None."""
+        """The `sandtrap.Value_*` of argument `name` (which keeps `int` and
+        `uint` apart), or None."""
         v = self._lookup(name)
-        return None if v is None else _to_wit(v)
+        return None if v is None else _to_value(v)
 
     def get(self, name: str, default=None):
         """The plain Python value of argument `name`, whatever its type."""
@@ -239,7 +242,7 @@ class Event(View):
         return list(v[1]) if v is not None and v[0] == KIND_STR_LIST else default
 
     def fields(self) -> list:
-        """Every argument as a generated `Field` (`name`, `Value_*`), in the
+        """Every argument as a `sandtrap.Field` (`name`, `Value_*`), in the
         producer's order, duplicates included; malformed ones are skipped.
         Decodes the whole event."""
         out = []
@@ -248,7 +251,7 @@ class Event(View):
             name = self._str(entry)
             v = None if name is None else self._value(entry)
             if v is not None:
-                out.append(_wit.types.Field(name=name, value=_to_wit(v)))
+                out.append(Field(name=name, value=_to_value(v)))
         return out
 
     def args(self) -> dict:
@@ -355,18 +358,8 @@ class Batch(Framed):
     _view = Event
 
 
-def _to_wit(v):
-    """The generated `Value_*` for a decoded (kind, plain value)."""
-    t = _wit.types
+def _to_value(v):
+    """The `Value_*` for a decoded (kind, plain value); a str-list is
+    copied, since the decoded one is cached and the caller may mutate it."""
     kind, value = v
-    if kind == KIND_STR:
-        return t.Value_Str(value)
-    if kind == KIND_INT:
-        return t.Value_Int(value)
-    if kind == KIND_UINT:
-        return t.Value_Uint(value)
-    if kind == KIND_BOOL:
-        return t.Value_Boolean(value)
-    if kind == KIND_BYTES:
-        return t.Value_Bytes(value)
-    return t.Value_StrList(list(value))
+    return _BY_KIND[kind](list(value) if kind == KIND_STR_LIST else value)

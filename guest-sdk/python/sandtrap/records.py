@@ -1,4 +1,4 @@
-"""Read-only views of store answers (contract 0.3).
+"""Read-only views of store answers (since contract 0.3).
 
 Every store read that answers with records (processes, containers, DNS
 responses, kernel symbols, IP reputation) returns one `bytes` buffer, a

@@ -1,6 +1,6 @@
 """The host's stores as plain functions that raise Python exceptions.
 
-Answers that carry records arrive as one buffer (contract 0.3) and come
+Answers that carry records arrive as one buffer (since contract 0.3) and come
 back as lazy views of it (records.py): a call that names one thing returns
 the record itself (`ProcessRecord`, `ContainerRecord`, `DnsRecord`,
 `ReputationRecord`), the others a `Records` sequence of views. A field is

@@ -5,13 +5,15 @@ Building a component takes ~25 s and compiling it in the host several
 more, so the inner loop of writing a rule is better spent in CPython:
 `guest-sdk/python/unittest.sh DIR` puts the *stub* bindings
 (`componentize-py bindings`) on the path, and this module replaces the
-stub store functions with in-memory ones. Events and store answers are
-encoded as in docs/wire-encoding.md exactly as the host does it
-(`encode_event`, `encode_batch`, `encode_records`, checked byte for byte
-against the vectors of guest-sdk/wire/testdata/), so unit tests go
-through the same decoders as the component. `sandtrap test` with YAML
-scenarios stays the acceptance test: it runs the real component in the
-real sandbox. Never imported by a component.
+stub store functions and `host.report` with in-memory ones. Events and
+store answers are encoded as in docs/wire-encoding.md exactly as the host
+does it (`encode_event`, `encode_batch`, `encode_records`, checked byte for
+byte against the vectors of guest-sdk/wire/testdata/), so unit tests go
+through the same decoders as the component; what the glue reports is
+decoded as strictly as the host does it (`decode_output`), so an encoder
+bug fails a unit test the way it would trap the instance. `sandtrap test`
+with YAML scenarios stays the acceptance test: it runs the real component
+in the real sandbox. Never imported by a component.
 
     host = MockHost()
     host.add_process(1, name="systemd")
@@ -29,7 +31,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from . import _wit
+from . import output as _out
 from . import records as _rec
+from ._write import Writer as _Writer, frame as _frame
 from .event import (
     ARG_LEN,
     AT_ARG_COUNT,
@@ -56,53 +60,10 @@ from .event import (
     KIND_STR_LIST,
     KIND_UINT,
 )
-from .values import from_value, to_value
+from .values import BY_KIND, Field, from_value, to_value
 
-_U32_MAX = (1 << 32) - 1
-
-
-class _Writer:
-    """One event or record under construction: its fixed part zeroed up
-    front, data appended in the order the Rust encoder
-    (guest-sdk/wire/src/write.rs) appends it, so the bytes are the host's,
-    not merely equivalent. Offsets count from the item's first byte."""
-
-    def __init__(self, fixed_len):
-        self.out = bytearray(fixed_len)
-
-    def u8(self, at, v):
-        struct.pack_into("<B", self.out, at, v)
-
-    def u32(self, at, v):
-        struct.pack_into("<I", self.out, at, v)
-
-    def u64(self, at, v):
-        struct.pack_into("<Q", self.out, at, v)
-
-    def data(self, at, b):
-        # The empty string stays (0, 0), as the format prescribes.
-        if b:
-            self.u32(at, len(self.out))
-            self.u32(at + 4, len(b))
-            self.out += b
-
-    def str(self, at, s):
-        self.data(at, s.encode())
-
-    def str_list(self, at, items):
-        # The table first, then its strings; an empty list still records
-        # where its table would start.
-        table = len(self.out)
-        self.u32(at, table)
-        self.u32(at + 4, len(items))
-        self.out += bytes(8 * len(items))
-        for j, s in enumerate(items):
-            self.str(table + 8 * j, s)
-
-    def done(self, what) -> bytes:
-        if len(self.out) > _U32_MAX:
-            raise ValueError(f"{what} is larger than 4 GiB")
-        return bytes(self.out)
+_U32 = struct.Struct("<I")
+_PAIR = struct.Struct("<II")
 
 
 def _pairs(args):
@@ -120,9 +81,9 @@ def encode_event(name, *, seq=0, timestamp=0, entity_id=0, parent_entity_id=0, s
 
     `args` is a dict or a list of (name, value) pairs. Values convert as
     detection fields do (`sandtrap.to_value`: a non-negative int is a
-    `uint`, a negative one an `int`); pass a generated `Value_*`
-    (`_wit.types.Value_Int(5)`) to choose the kind. Integers out of range
-    raise `ValueError`, as does an event beyond the format's 4 GiB.
+    `uint`, a negative one an `int`); pass a `sandtrap.Value_*`
+    (`Value_Int(5)`) to choose the kind. Integers out of range raise
+    `ValueError`, as does an event beyond the format's 4 GiB.
     """
     pairs = [(k, to_value(v)) for k, v in _pairs(args)]
     w = _Writer(HEADER_LEN + ARG_LEN * len(pairs))
@@ -135,48 +96,11 @@ def encode_event(name, *, seq=0, timestamp=0, entity_id=0, parent_entity_id=0, s
             w.u32(at, v)
         for at, s in ((AT_NAME, name), (AT_COMM, comm), (AT_EXE, exe), (AT_CONTAINER_ID, container_id)):
             w.str(at, s)
-        w.u32(AT_ARG_COUNT, len(pairs))
-        t = _wit.types
-        for i, (arg_name, v) in enumerate(pairs):
-            entry = HEADER_LEN + i * ARG_LEN
-            w.str(entry, arg_name)
-            payload = entry + 16
-            if isinstance(v, t.Value_Str):
-                w.out[entry + 8] = KIND_STR
-                w.str(payload, v.value)
-            elif isinstance(v, t.Value_Int):
-                w.out[entry + 8] = KIND_INT
-                struct.pack_into("<q", w.out, payload, v.value)
-            elif isinstance(v, t.Value_Uint):
-                w.out[entry + 8] = KIND_UINT
-                w.u64(payload, v.value)
-            elif isinstance(v, t.Value_Boolean):
-                w.out[entry + 8] = KIND_BOOL
-                w.u64(payload, 1 if v.value else 0)
-            elif isinstance(v, t.Value_Bytes):
-                w.out[entry + 8] = KIND_BYTES
-                w.data(payload, bytes(v.value))
-            else:  # Value_StrList: to_value admits nothing else
-                w.out[entry + 8] = KIND_STR_LIST
-                w.str_list(payload, v.value)
+        # The argument table is the output encoder's: batch.bin checks both.
+        w.args(AT_ARG_COUNT, HEADER_LEN, pairs)
     except struct.error as e:
         raise ValueError(f"event {name!r}: {e}") from None
     return w.done(f"event {name!r}")
-
-
-def _frame(items, what) -> bytes:
-    """Encoded items framed as a batch or a record list: the count, the
-    start of each item, then the items."""
-    items = [bytes(e) for e in items]
-    table = 4 + 4 * len(items)
-    if table + sum(map(len, items)) > _U32_MAX:
-        raise ValueError(f"{what} larger than 4 GiB")
-    head = bytearray(struct.pack("<I", len(items)))
-    start = table
-    for e in items:
-        head += struct.pack("<I", start)
-        start += len(e)
-    return bytes(head) + b"".join(items)
 
 
 def encode_batch(events) -> bytes:
@@ -335,13 +259,149 @@ def encode_records(records) -> bytes:
     return _frame((r if isinstance(r, (bytes, bytearray)) else r.encode() for r in records), "record list")
 
 
+# -- output ------------------------------------------------------------------------
+
+
+class HostTrap(BaseException):
+    """What the host would answer by trapping the instance: a `report`
+    outside `on-events`, over 4 MiB in one call, or a buffer it cannot
+    read. A `BaseException`, so the glue's per-event `except Exception`
+    cannot swallow it: it ends `on_events` as a trap would."""
+
+
+@dataclass
+class Reported:
+    """One output record: a detection (`fields`, a list of
+    `sandtrap.Field`, and `severity`, the byte: 0 the definition's, 1 info
+    … 5 critical) or an error (`message`) of event `index`."""
+
+    index: int
+    kind: str  # "detection" or "error"
+    severity: int = 0
+    fields: list = field(default_factory=list)
+    message: str = ""
+
+
+# The host whose imports the stub bindings point to (they are global).
+_installed = None
+
+_SEVERITY_NAMES = (None, "info", "low", "medium", "high", "critical")
+
+
+def decode_output(data) -> list:
+    """What a `report` call sent, as `Reported` records in order.
+
+    As strict as the host (host/runtime/src/convert.rs): a count that does
+    not match its offset table, an item out of bounds or out of order, an
+    unknown kind or severity, a str that is not UTF-8, or a field table that
+    does not fit raises `HostTrap` naming the record. The SDK's readers are
+    lenient on purpose; this one is not, so an encoder bug fails here
+    instead of losing a field."""
+    buf = bytes(data)
+    n = len(buf)
+    if n < 4:
+        raise HostTrap(f"an output of {n} bytes has no record count")
+    count = _U32.unpack_from(buf, 0)[0]
+    table = 4 + 4 * count
+    if table > n:
+        raise HostTrap(f"a list of {count} records does not fit in {n} bytes")
+    starts = list(struct.unpack_from("<%dI" % count, buf, 4)) + [n]
+    out = []
+    for j in range(count):
+        start, end = starts[j], starts[j + 1]
+        if not table <= start <= end <= n:
+            raise HostTrap(f"record {j}: bounds {start}..{end} outside {table}..{n}")
+        out.append(_decode_record(buf[start:end], j))
+    return out
+
+
+def _decode_record(rec: bytes, j: int) -> Reported:
+    size = len(rec)
+
+    def fail(why):
+        raise HostTrap(f"record {j}: {why}")
+
+    def text(at, what):
+        off, length = _PAIR.unpack_from(rec, at)
+        if off + length > size:
+            fail(f"{what} is out of bounds")
+        try:
+            return rec[off:off + length].decode()
+        except UnicodeDecodeError:
+            fail(f"{what} is not UTF-8")
+
+    if size < _out.RECORD_LEN:
+        fail(f"{size} bytes are shorter than the fixed part")
+    index = _U32.unpack_from(rec, _out.AT_INDEX)[0]
+    kind = rec[_out.AT_KIND]
+    if kind == _out.KIND_ERROR:
+        return Reported(index=index, kind="error", message=text(_out.AT_MESSAGE, "the message"))
+    if kind != _out.KIND_DETECTION:
+        fail(f"unknown kind {kind}")
+    severity = rec[_out.AT_SEVERITY]
+    if severity >= len(_SEVERITY_NAMES):
+        fail(f"severity {severity} is not 0..=5")
+    count = _U32.unpack_from(rec, _out.AT_FIELD_COUNT)[0]
+    if _out.RECORD_LEN + ARG_LEN * count > size:
+        fail(f"{count} fields do not fit in {size} bytes")
+    fields = []
+    for i in range(count):
+        entry = _out.RECORD_LEN + ARG_LEN * i
+        name = text(entry, f"field {i}'s name")
+        k = rec[entry + 8]
+        p = entry + 16
+        if k == KIND_STR:
+            v = text(p, f"field {name!r}")
+        elif k == KIND_INT:
+            v = struct.unpack_from("<q", rec, p)[0]
+        elif k == KIND_UINT:
+            v = struct.unpack_from("<Q", rec, p)[0]
+        elif k == KIND_BOOL:
+            v = struct.unpack_from("<Q", rec, p)[0]
+            if v > 1:
+                fail(f"field {name!r}: boolean {v}")
+            v = v == 1
+        elif k == KIND_BYTES:
+            off, length = _PAIR.unpack_from(rec, p)
+            if off + length > size:
+                fail(f"field {name!r} is out of bounds")
+            v = rec[off:off + length]
+        elif k == KIND_STR_LIST:
+            off, n = _PAIR.unpack_from(rec, p)
+            if off + 8 * n > size:
+                fail(f"field {name!r}: its table is out of bounds")
+            v = [text(off + 8 * e, f"field {name!r}[{e}]") for e in range(n)]
+        else:
+            fail(f"field {name!r}: unknown kind {k}")
+        fields.append(Field(name=name, value=BY_KIND[k](v)))
+    return Reported(index=index, kind="detection", severity=severity, fields=fields)
+
+
 @dataclass
 class Result:
-    """What `MockHost.run` saw: detections as plain dicts, and errors."""
+    """What `MockHost.run` (or `.call`) saw, as a detector's user reads it:
+    each detection as a dict (`index`, `severity`: None for the
+    definition's or its name, `fields`: name → plain value, the first of a
+    repeated name as the host keeps it), errors as (index, message), and
+    `reports`, the raw buffers the glue sent (none when nothing was
+    found)."""
 
     detections: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     init_error: str = None
+    reports: list = field(default_factory=list)
+
+    def add(self, buf: bytes) -> None:
+        self.reports.append(buf)
+        for r in decode_output(buf):
+            if r.kind == "error":
+                self.errors.append((r.index, r.message))
+                continue
+            fields = {}
+            for f in r.fields:
+                fields.setdefault(f.name, from_value(f.value))
+            self.detections.append({"index": r.index, "severity": _SEVERITY_NAMES[r.severity],
+                                    "fields": fields})
 
 
 class _ReputationStore:
@@ -420,6 +480,9 @@ class MockHost:
         self.reputation = {}  # store name → _ReputationStore
         self.logs = []
         self._seq = 0
+        # The Result of the on-events call in progress; None between calls,
+        # when the host traps a report.
+        self._call = None
 
     # -- fixtures --------------------------------------------------------------
 
@@ -581,9 +644,38 @@ class MockHost:
         _wit.ip_reputation.register = register_reputation
         _wit.host.log = lambda level, msg: self.logs.append((level.name.lower(), msg))
         _wit.host.now = lambda: self.CLOCK
+        _wit.host.report = self._report
+        global _installed
+        _installed = self
         return self
 
-    def run(self, guest_cls, events, config=None):
+    def _report(self, output):
+        res = self._call
+        if res is None:
+            raise HostTrap("report called outside on-events")
+        if not isinstance(output, (bytes, bytearray)):
+            raise HostTrap(f"report takes bytes, not {type(output).__name__}")
+        if sum(map(len, res.reports)) + len(output) > _out.MAX_REPORT_BYTES:
+            raise HostTrap(f"reported more than {_out.MAX_REPORT_BYTES} bytes in one call")
+        res.add(bytes(output))
+
+    def call(self, guest, events) -> Result:
+        """One `on-events` call of `guest` (an instance of the exported
+        class, initialised) with `events`: encoded events, framed here, or
+        an already framed batch. Returns what it reported. Installs this
+        host's imports unless `install()` already did (so a test may
+        replace one of them in between)."""
+        if _installed is not self:
+            self.install()
+        batch = events if isinstance(events, (bytes, bytearray)) else encode_batch(events)
+        self._call = res = Result()
+        try:
+            guest.on_events(bytes(batch))
+        finally:
+            self._call = None
+        return res
+
+    def run(self, guest_cls, events, config=None) -> Result:
         """init with `config`, then one `on-events` call, then close.
         `events` is a list of encoded events (`event`, `encode_event`),
         framed here, or an already framed batch (bytes)."""
@@ -594,15 +686,6 @@ class MockHost:
             g.init(list((config or {}).items()))
         except _wit.Err as e:
             return Result(init_error=e.value)
-        batch = events if isinstance(events, (bytes, bytearray)) else encode_batch(events)
-        out = g.on_events(bytes(batch))
+        res = self.call(g, events)
         g.close()
-        res = Result()
-        for d in out.detections:
-            res.detections.append({
-                "index": d.index,
-                "severity": None if d.detection.severity is None else d.detection.severity.name.lower(),
-                "fields": {f.name: f.value.value for f in d.detection.fields},
-            })
-        res.errors = [(e.index, e.message) for e in out.errors]
         return res

@@ -6,9 +6,10 @@ import unittest
 import sandtrap
 from sandtrap import Config, Detection, Detector, NotFound, StoreUnhealthy, describe, finding, select, stores
 from sandtrap import _wit
-from sandtrap.testing import MockHost, encode_batch
+from sandtrap import values as T
+from sandtrap.testing import HostTrap, MockHost
 
-T = _wit.types
+W = _wit.types
 
 
 class Values(unittest.TestCase):
@@ -30,6 +31,21 @@ class Values(unittest.TestCase):
                 sandtrap.to_value(bad)
         self.assertEqual(sandtrap.to_value((1 << 64) - 1), T.Value_Uint((1 << 64) - 1))
         self.assertEqual(sandtrap.to_value(-(1 << 63)), T.Value_Int(-(1 << 63)))
+
+    def test_hand_made_values_are_checked(self):
+        self.assertEqual(sandtrap.to_value(sandtrap.Value_Int(5)), T.Value_Int(5))
+        self.assertNotEqual(T.Value_Int(5), T.Value_Uint(5))
+        lst = ["a"]
+        v = sandtrap.to_value(T.Value_StrList(lst))
+        lst.append("b")
+        self.assertEqual(v, T.Value_StrList(["a"]))
+        self.assertEqual(sandtrap.to_value(T.Value_Bytes(bytearray(b"x"))), T.Value_Bytes(b"x"))
+        for bad in (T.Value_Int(1 << 63), T.Value_Uint(-1), T.Value_Int(True), T.Value_Str(5),
+                    T.Value_Boolean(1), T.Value_StrList(["a", 1]), T.Value_Bytes("x")):
+            with self.assertRaises(TypeError, msg=repr(bad)):
+                sandtrap.to_value(bad)
+        with self.assertRaises(TypeError):
+            sandtrap.field(5, "x")
 
 
 class Events(unittest.TestCase):
@@ -110,10 +126,16 @@ class Describe(unittest.TestCase):
             select("e").where("a", "startswith", "x")
 
     def test_detection(self):
-        d = Detection(severity="low", a="x", n=1).field("l", []).build()
+        d = Detection(severity="low", a="x", n=1).field("l", [])
         self.assertEqual([f.name for f in d.fields], ["a", "n", "l"])
+        self.assertEqual(d.fields[1], sandtrap.Field("n", T.Value_Uint(1)))
         self.assertEqual(d.severity, _wit.guest.Severity.LOW)
-        self.assertIsNone(Detection().build().severity)
+        self.assertIsNone(Detection().severity)
+        # build() is kept for 0.3 code: the detection is its own record now.
+        self.assertIs(d.build(), d)
+        self.assertEqual(Detection(a=1), Detection(a=1))
+        self.assertNotEqual(Detection(a=1), Detection(a=-1))
+        self.assertIn("a=1", repr(Detection(a=1)))
 
 
 class Stores(unittest.TestCase):
@@ -123,7 +145,7 @@ class Stores(unittest.TestCase):
         self.assertEqual(stores.get_process(1).name, "init")
         with self.assertRaises(NotFound):
             stores.get_process(2)
-        _wit.processes.get_process = lambda eid: (_ for _ in ()).throw(_wit.Err(T.StoreError_StoreUnhealthy()))
+        _wit.processes.get_process = lambda eid: (_ for _ in ()).throw(_wit.Err(W.StoreError_StoreUnhealthy()))
         with self.assertRaisesRegex(StoreUnhealthy, "process store"):
             stores.get_process(1)
         with self.assertRaises(sandtrap.InvalidArgument):
@@ -164,12 +186,14 @@ class Glue(unittest.TestCase):
         self.assertIn("TypeError", out.errors[1][1])
 
     def test_every_event_gets_its_own_result(self):
-        h = MockHost().install()
+        h = MockHost()
         g = self.Guest()
         g.init([])
-        out = g.on_events(encode_batch([h.event("e", {"mode": m}) for m in ("raise", "ok", "raise")]))
-        self.assertEqual([d.index for d in out.detections], [1])
-        self.assertEqual([(e.index, e.message.split(":")[0]) for e in out.errors], [(0, "KeyError"), (2, "KeyError")])
+        out = h.call(g, [h.event("e", {"mode": m}) for m in ("raise", "ok", "raise")])
+        self.assertEqual([d["index"] for d in out.detections], [1])
+        self.assertEqual([(i, m.split(":")[0]) for i, m in out.errors], [(0, "KeyError"), (2, "KeyError")])
+        # Detections and errors of the whole batch leave in one report.
+        self.assertEqual(len(out.reports), 1)
 
     def test_init_error_and_call_before_init(self):
         h = MockHost()
@@ -177,10 +201,17 @@ class Glue(unittest.TestCase):
                          "ValueError: refused by config (test_sandtrap.py:%d in __init__)" % (Faulty.__init__.__code__.co_firstlineno + 3))
         g = self.Guest()
         g.close()
-        out = g.on_events(encode_batch([h.event("e"), h.event("e")]))
+        out = h.call(g, [h.event("e"), h.event("e")])
         self.assertEqual(out.detections, [])
-        self.assertEqual([e.index for e in out.errors], [0, 1])
-        self.assertIn("before init", out.errors[0].message)
+        self.assertEqual([i for i, _ in out.errors], [0, 1])
+        self.assertIn("before init", out.errors[0][1])
+
+    def test_report_outside_on_events_traps(self):
+        # The mock host is as strict as the host, so a detector (or SDK)
+        # that reports from elsewhere fails its unit tests.
+        MockHost().install()
+        with self.assertRaises(HostTrap):
+            _wit.host.report(b"\x00\x00\x00\x00")
 
 
 if __name__ == "__main__":

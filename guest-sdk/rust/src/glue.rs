@@ -3,12 +3,18 @@
 use std::any::Any;
 use std::cell::RefCell;
 
-use crate::{Batch, BatchOutput, Config, Detector, IndexedDetection, IndexedError};
+use crate::detection::{Found, encode_output};
+use crate::{Batch, Config, Detector};
 
 thread_local! {
     // A component instance is single-threaded; this is its one detector.
     static STATE: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+    // The output buffer, kept between calls so reporting allocates nothing.
+    static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
+
+/// A larger output buffer is freed after its call rather than kept.
+const MAX_KEPT_OUTPUT: usize = 1 << 20;
 
 /// `init` export: builds the detector and keeps it.
 pub fn init<T: Detector>(config: Vec<(String, String)>) -> Result<(), String> {
@@ -29,40 +35,45 @@ fn with<T: Detector, R>(f: impl FnOnce(&mut T) -> Result<R, String>) -> Result<R
 
 /// `on-events` export: the events in order, errors kept per event, so
 /// one event the detector cannot handle costs only itself. The detector
-/// is looked up once per batch, not once per event.
-pub fn on_events<T: Detector>(batch: &[u8]) -> BatchOutput {
+/// is looked up once per batch, not once per event; what it found goes to
+/// the host in one `report` call, and a batch that found nothing makes
+/// none.
+pub fn on_events<T: Detector>(batch: &[u8]) {
     let batch = Batch::new(batch);
-    let mut out = BatchOutput {
-        detections: Vec::new(),
-        errors: Vec::new(),
-    };
+    let mut found: Vec<(u32, Found)> = Vec::new();
     let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         let Some(d) = s.as_mut().and_then(|b| b.downcast_mut::<T>()) else {
-            out.errors.extend((0..batch.len()).map(|i| IndexedError {
-                index: index(i),
-                message: "detector called before init".to_owned(),
+            found.extend((0..batch.len()).map(|i| {
+                (
+                    index(i),
+                    Found::Error("detector called before init".to_owned()),
+                )
             }));
             return;
         };
         for (i, ev) in batch.iter().enumerate() {
             match d.on_event(&ev) {
-                Ok(list) => {
-                    out.detections
-                        .extend(list.into_iter().map(|detection| IndexedDetection {
-                            index: index(i),
-                            detection,
-                        }))
-                }
-                Err(message) => out.errors.push(IndexedError {
-                    index: index(i),
-                    message,
-                }),
+                Ok(list) => found.extend(list.into_iter().map(|d| (index(i), Found::Detection(d)))),
+                Err(message) => found.push((index(i), Found::Error(message))),
             }
         }
     });
-    out
+    if found.is_empty() {
+        return;
+    }
+    OUTPUT.with(|out| {
+        let mut out = out.borrow_mut();
+        match encode_output(&mut out, &found) {
+            Ok(()) => crate::bindings::sandtrap::detector::host::report(&out),
+            // Beyond 4 GiB, which the memory cap rules out.
+            Err(e) => crate::log::error(&format!("output not reported: {e}")),
+        }
+        if out.capacity() > MAX_KEPT_OUTPUT {
+            *out = Vec::new();
+        }
+    });
 }
 
 /// `close` export.

@@ -33,7 +33,7 @@ extern crate self as sandtrap_sdk;
 
 mod config;
 mod describe;
-mod event;
+mod detection;
 mod glue;
 pub mod log;
 pub mod stores;
@@ -52,13 +52,12 @@ pub mod bindings {
 }
 
 pub use bindings::exports::sandtrap::detector::guest::{
-    BatchOutput, Description, Detection, FieldFilter, FilterOp, FindingDefinition,
-    IndexedDetection, IndexedError, Selector, Severity,
+    Description, FieldFilter, FilterOp, FindingDefinition, Selector, Severity,
 };
 pub use bindings::sandtrap::detector::types::{
-    ContainerFilter, Field, HealthInfo, HealthStatus, StoreError, StoreMetadata, StoreMetrics,
-    SystemInfo, Value,
+    ContainerFilter, HealthInfo, HealthStatus, StoreError, StoreMetadata, StoreMetrics, SystemInfo,
 };
+pub use detection::{Detection, Field, Value};
 pub use sandtrap_wire::{Arg, Batch, ProcessView, StrList, ValueRef};
 pub use stores::{ContainerRecord, DnsRecord, ProcessRecord, SymbolRecord};
 
@@ -71,7 +70,7 @@ pub use config::Config;
 pub use describe::{DescriptionBuilder, describe, finding, select};
 
 /// The contract version this SDK builds against.
-pub const CONTRACT_VERSION: &str = "0.3.0";
+pub const CONTRACT_VERSION: &str = "0.4.0";
 
 /// A detector: created by `init` once per instance, then called for every
 /// event one of its selectors matched.
@@ -122,7 +121,7 @@ macro_rules! export_detector {
             ) -> ::std::result::Result<(), ::std::string::String> {
                 $crate::__private::init::<$ty>(config)
             }
-            fn on_events(events: ::std::vec::Vec<u8>) -> $crate::BatchOutput {
+            fn on_events(events: ::std::vec::Vec<u8>) {
                 $crate::__private::on_events::<$ty>(&events)
             }
             fn close() {

@@ -1,14 +1,16 @@
-//! The flat encoding that crosses the sandbox boundary (contract 0.3; the
-//! layout is `docs/wire-encoding.md`): event batches into a detector, and
-//! the records the stores answer with.
+//! The flat encoding that crosses the sandbox boundary (contract 0.4; the
+//! layout is `docs/wire-encoding.md`): event batches into a detector, the
+//! records the stores answer with, and what a detector reports back.
 //!
 //! The host encodes each event once with [`encode_event`] and frames the
 //! events a detector selected with [`encode_batch`]; it answers store
 //! calls with [`encode_records`] of [`ProcessFields`] and the like. The
 //! Rust SDK reads both in place, through [`Batch`] and [`EventView`], and
 //! [`Records`] of [`ProcessRecord`] and the like, decoding only the fields
-//! a detector asks for. Nothing here allocates on the read side,
-//! and no input makes a reader panic: a malformed field reads as absent.
+//! a detector asks for; it reports detections and errors as a record list
+//! of [`OutputFields`], which the host reads as [`OutputRecord`]s. Nothing
+//! here allocates on the read side, and no input makes a reader panic: a
+//! malformed field reads as absent.
 //!
 //! The crate has no dependencies so it builds for the host and for
 //! `wasm32-wasip2` guests alike.
@@ -19,19 +21,27 @@ mod write;
 
 pub use read::{Arg, Batch, EventView, ProcessView, StrList, ValueRef};
 pub use records::{
-    ContainerRecord, DnsRecord, PodRef, ProcessRecord, Record, Records, ReputationRecord, Status,
-    SymbolRecord,
+    ContainerRecord, DnsRecord, OutputKind, OutputRecord, PodRef, ProcessRecord, Record, Records,
+    ReputationRecord, Status, SymbolRecord,
 };
 pub use write::{
-    ContainerFields, DnsFields, EncodeError, EncodeRecord, EventHeader, PodFields, ProcessFields,
-    RecordsBuilder, ReputationFields, SymbolFields, WriteValue, encode_batch, encode_event,
-    encode_records,
+    ContainerFields, DnsFields, EncodeError, EncodeRecord, EventHeader, OutputFields, PodFields,
+    ProcessFields, RecordsBuilder, ReputationFields, SymbolFields, WriteValue, encode_batch,
+    encode_event, encode_records,
 };
 
 /// Size of an event's fixed part, before the argument table.
 pub const HEADER_LEN: usize = 104;
 /// Size of one argument table entry.
 pub const ARG_LEN: usize = 24;
+
+/// Kinds of output record.
+pub mod output_kind {
+    /// A detection: severity and fields.
+    pub const DETECTION: u8 = 0;
+    /// An error the detector met handling one event: a message.
+    pub const ERROR: u8 = 1;
+}
 
 /// Argument kinds, as stored in an argument entry.
 pub mod kind {
@@ -113,6 +123,14 @@ pub(crate) mod rec {
         pub const NAME: usize = 16;
         pub const MODULE: usize = 24;
         pub const LEN: usize = 32;
+    }
+    pub mod output {
+        pub const INDEX: usize = 0;
+        pub const KIND: usize = 4;
+        pub const SEVERITY: usize = 5;
+        pub const MESSAGE: usize = 8;
+        pub const FIELD_COUNT: usize = 16;
+        pub const LEN: usize = 20;
     }
     pub mod reputation {
         pub const LAST_UPDATED: usize = 0;

@@ -269,7 +269,7 @@ pub struct Arg<'a> {
 }
 
 impl<'a> Arg<'a> {
-    fn at(b: &'a [u8], entry: usize) -> Option<Self> {
+    pub(crate) fn at(b: &'a [u8], entry: usize) -> Option<Self> {
         let name = str_at(b, entry)?;
         let k = *b.get(entry + 8)?;
         let p = entry + 16;

@@ -4,7 +4,7 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::tests::vector_is_current;
+use crate::tests::{arg_json, vector_is_current};
 use crate::*;
 
 fn s(v: u64) -> Json {
@@ -212,6 +212,65 @@ fn reputation_json(r: ReputationRecord<'_>) -> Json {
     })
 }
 
+type Fields =
+    std::iter::Copied<std::slice::Iter<'static, (&'static str, WriteValue<'static, &'static str>)>>;
+
+const FIELDS: [(&str, WriteValue<'_, &str>); 6] = [
+    ("pathname", WriteValue::Str("memfd:x (deleted)")),
+    ("argv", WriteValue::StrList(&ARGV)),
+    ("count", WriteValue::Uint(7)),
+    ("delta", WriteValue::Int(-3)),
+    ("ok", WriteValue::Bool(true)),
+    ("raw", WriteValue::Bytes(&[0, 1, 0xff])),
+];
+const CONNECT: [(&str, WriteValue<'_, &str>); 2] = [
+    ("remote_addr", WriteValue::Str("93.184.216.34")),
+    ("domains", WriteValue::StrList(&NONE)),
+];
+
+/// A detector's output: detections with every field kind, with and
+/// without a severity, with no fields, and an error.
+fn output() -> Vec<OutputFields<'static, Fields>> {
+    vec![
+        OutputFields::Detection {
+            index: 0,
+            severity: 0,
+            fields: FIELDS.iter().copied(),
+        },
+        OutputFields::Error {
+            index: 1,
+            message: "dns store: timeout ✗",
+        },
+        OutputFields::Detection {
+            index: 2,
+            severity: 5,
+            fields: [].iter().copied(),
+        },
+        OutputFields::Detection {
+            index: 2,
+            severity: 4,
+            fields: CONNECT.iter().copied(),
+        },
+    ]
+}
+
+fn output_json(o: OutputRecord<'_>) -> Json {
+    match o.kind() {
+        OutputKind::Detection => json!({
+            "index": o.index(),
+            "kind": "detection",
+            "severity": o.severity(),
+            "fields": o.fields().map(arg_json).collect::<Vec<_>>(),
+        }),
+        OutputKind::Error => json!({
+            "index": o.index(),
+            "kind": "error",
+            "message": o.message(),
+        }),
+        OutputKind::Unknown(k) => json!({"index": o.index(), "kind": k}),
+    }
+}
+
 fn encoded<R: EncodeRecord>(records: &[R]) -> Vec<u8> {
     let mut out = vec![0xAA; 3]; // cleared by the encoder
     encode_records(&mut out, records.iter()).expect("encodes");
@@ -230,6 +289,7 @@ fn vectors() -> Vec<(&'static str, Vec<u8>)> {
         ("dns", encoded(&dns())),
         ("symbols", encoded(&symbols())),
         ("reputation", encoded(&reputations())),
+        ("output", encoded(&output())),
     ]
 }
 
@@ -240,6 +300,7 @@ fn decoded(stem: &str, buf: &[u8]) -> Json {
         "dns" => decode_all(buf, dns_json),
         "symbols" => decode_all(buf, symbol_json),
         "reputation" => decode_all(buf, reputation_json),
+        "output" => decode_all(buf, output_json),
         _ => unreachable!("no such vector"),
     }
 }
@@ -282,6 +343,7 @@ fn a_builder_frames_what_encode_records_frames() {
             "containers" => containers().iter().for_each(|r| b.push(r)),
             "dns" => dns().iter().for_each(|r| b.push(r)),
             "symbols" => symbols().iter().for_each(|r| b.push(r)),
+            "output" => output().iter().for_each(|r| b.push(r)),
             _ => reputations().iter().for_each(|r| b.push(r)),
         }
         assert_eq!(b.finish().expect("frames"), bin, "{stem}");
@@ -298,6 +360,48 @@ fn an_empty_answer_is_a_count_of_zero() {
     assert_eq!(out, [0, 0, 0, 0]);
     assert!(Records::<SymbolRecord<'_>>::new(&out).is_empty());
     assert!(Records::<SymbolRecord<'_>>::new(&[]).first().is_none());
+}
+
+#[test]
+fn output_round_trips() {
+    let buf = encoded(&output());
+    let items = Records::<OutputRecord<'_>>::new(&buf);
+    assert_eq!(items.len(), 4);
+    let first = items.first().expect("a detection");
+    assert_eq!(
+        (first.kind(), first.index(), first.severity()),
+        (OutputKind::Detection, 0, 0)
+    );
+    assert_eq!(first.field_count(), 6);
+    let argv = first.fields().find(|a| a.name == "argv").expect("argv");
+    assert!(matches!(argv.value, ValueRef::StrList(l) if l.to_vec() == ARGV));
+    let err = items.get(1).expect("an error");
+    assert_eq!(
+        (err.kind(), err.message()),
+        (OutputKind::Error, "dns store: timeout ✗")
+    );
+    assert_eq!(err.field_count(), 0);
+    let bare = items.get(2).expect("no fields");
+    assert_eq!((bare.severity(), bare.fields().count()), (5, 0));
+}
+
+#[test]
+fn a_malformed_output_field_reads_as_absent() {
+    let mut buf = encoded(&output());
+    // The first record's first field: its kind byte.
+    let at = 4 + 4 * 4 + crate::rec::output::LEN + 8;
+    assert_eq!(buf[at], crate::kind::STR);
+    buf[at] = 99;
+    let items = Records::<OutputRecord<'_>>::new(&buf);
+    let first = items.first().expect("a record");
+    assert!(first.field(0).is_none());
+    assert_eq!(first.fields().count(), 5);
+    buf[4 + 4 * 4 + crate::rec::output::KIND] = 7;
+    let items = Records::<OutputRecord<'_>>::new(&buf);
+    assert_eq!(
+        items.first().expect("a record").kind(),
+        OutputKind::Unknown(7)
+    );
 }
 
 #[test]

@@ -7,8 +7,8 @@
 
 use std::marker::PhantomData;
 
-use crate::read::{StrList, frame, frame_count, str_at, str_list_at, u32_at, u64_at};
-use crate::rec;
+use crate::read::{Arg, StrList, frame, frame_count, str_at, str_list_at, u32_at, u64_at};
+use crate::{ARG_LEN, output_kind, rec};
 
 /// A view of one record, built from the record's bytes.
 pub trait Record<'a>: Copy + 'a {
@@ -321,5 +321,66 @@ impl<'a> ReputationRecord<'a> {
     /// 1 (lowest) to 10 (highest); 0 when absent.
     pub fn severity(&self) -> u8 {
         self.b.get(rec::reputation::SEVERITY).copied().unwrap_or(0)
+    }
+}
+
+record!(
+    /// One item of a detector's output: a detection or an error.
+    OutputRecord
+);
+
+/// What an output record holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    /// A detection.
+    Detection,
+    /// An error.
+    Error,
+    /// A kind this reader does not know (or a record too short to say).
+    Unknown(u8),
+}
+
+impl<'a> OutputRecord<'a> {
+    /// The event's position in its batch.
+    pub fn index(&self) -> u32 {
+        u32_at(self.b, rec::output::INDEX).unwrap_or(0)
+    }
+    /// Detection or error.
+    pub fn kind(&self) -> OutputKind {
+        match self.b.get(rec::output::KIND) {
+            Some(&output_kind::DETECTION) if self.b.len() >= rec::output::LEN => {
+                OutputKind::Detection
+            }
+            Some(&output_kind::ERROR) if self.b.len() >= rec::output::LEN => OutputKind::Error,
+            Some(&k) => OutputKind::Unknown(k),
+            None => OutputKind::Unknown(u8::MAX),
+        }
+    }
+    /// A detection's severity: 1 info … 5 critical, 0 for the
+    /// definition's.
+    pub fn severity(&self) -> u8 {
+        self.b.get(rec::output::SEVERITY).copied().unwrap_or(0)
+    }
+    /// An error's message.
+    pub fn message(&self) -> &'a str {
+        str_at(self.b, rec::output::MESSAGE).unwrap_or("")
+    }
+    /// Number of a detection's fields (entries that fit in the record).
+    pub fn field_count(&self) -> usize {
+        let announced = u32_at(self.b, rec::output::FIELD_COUNT).unwrap_or(0) as usize;
+        announced.min(self.b.len().saturating_sub(rec::output::LEN) / ARG_LEN)
+    }
+    /// Field `i`; `None` when it is malformed (a bound outside the record,
+    /// a string that is not UTF-8, an unknown kind) or beyond the count.
+    pub fn field(&self, i: usize) -> Option<Arg<'a>> {
+        if i >= self.field_count() {
+            return None;
+        }
+        Arg::at(self.b, rec::output::LEN + i * ARG_LEN)
+    }
+    /// The well-formed fields, in order.
+    pub fn fields(&self) -> impl Iterator<Item = Arg<'a>> + use<'a> {
+        let r = *self;
+        (0..r.field_count()).filter_map(move |i| r.field(i))
     }
 }

@@ -160,25 +160,25 @@ fn expected(ev: &Ev) -> Json {
 }
 
 /// What the reader makes of an event, in the same JSON form.
+/// An argument (or a detection's field) as the vectors' JSON shows it.
+pub(crate) fn arg_json(a: Arg<'_>) -> Json {
+    let (kind, value) = match a.value {
+        ValueRef::Str(s) => ("str", json!(s)),
+        ValueRef::Int(v) => ("int", json!(v.to_string())),
+        ValueRef::Uint(v) => ("uint", json!(v.to_string())),
+        ValueRef::Bool(v) => ("bool", json!(v)),
+        ValueRef::Bytes(b) => (
+            "bytes",
+            json!(b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
+        ),
+        ValueRef::StrList(l) => ("str-list", json!(l.to_vec())),
+    };
+    json!({"name": a.name, "kind": kind, "value": value})
+}
+
 fn decoded(e: EventView<'_>) -> Json {
     let p = e.process();
-    let args: Vec<Json> = e
-        .args()
-        .map(|a| {
-            let (kind, value) = match a.value {
-                ValueRef::Str(s) => ("str", json!(s)),
-                ValueRef::Int(v) => ("int", json!(v.to_string())),
-                ValueRef::Uint(v) => ("uint", json!(v.to_string())),
-                ValueRef::Bool(v) => ("bool", json!(v)),
-                ValueRef::Bytes(b) => (
-                    "bytes",
-                    json!(b.iter().map(|x| format!("{x:02x}")).collect::<String>()),
-                ),
-                ValueRef::StrList(l) => ("str-list", json!(l.to_vec())),
-            };
-            json!({"name": a.name, "kind": kind, "value": value})
-        })
-        .collect();
+    let args: Vec<Json> = e.args().map(arg_json).collect();
     json!({
         "seq": e.seq().to_string(),
         "timestamp": e.timestamp().to_string(),

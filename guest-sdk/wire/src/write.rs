@@ -91,47 +91,7 @@ where
         w.str_at(at::COMM, h.comm.as_bytes())?;
         w.str_at(at::EXE, h.exe.as_bytes())?;
         w.str_at(at::CONTAINER_ID, h.container_id.as_bytes())?;
-        w.u32_at(at::ARG_COUNT, to_u32(count)?);
-        // An iterator that yields more or fewer items than it announced would
-        // corrupt the table; it is bounded by the announced count instead.
-        let mut written = 0;
-        for (i, (name, value)) in args.take(count).enumerate() {
-            let entry = HEADER_LEN + i * ARG_LEN;
-            w.str_at(entry, name.as_bytes())?;
-            let payload = entry + 16;
-            match value {
-                WriteValue::Str(s) => {
-                    w.out[base + entry + 8] = kind::STR;
-                    w.str_at(payload, s.as_bytes())?;
-                }
-                WriteValue::Int(v) => {
-                    w.out[base + entry + 8] = kind::INT;
-                    w.u64_at(payload, v as u64);
-                }
-                WriteValue::Uint(v) => {
-                    w.out[base + entry + 8] = kind::UINT;
-                    w.u64_at(payload, v);
-                }
-                WriteValue::Bool(v) => {
-                    w.out[base + entry + 8] = kind::BOOL;
-                    w.u64_at(payload, u64::from(v));
-                }
-                WriteValue::Bytes(b) => {
-                    w.out[base + entry + 8] = kind::BYTES;
-                    w.str_at(payload, b)?;
-                }
-                WriteValue::StrList(list) => {
-                    w.out[base + entry + 8] = kind::STR_LIST;
-                    w.list_at(payload, list)?;
-                }
-            }
-            written += 1;
-        }
-        if written != count {
-            // An iterator shorter than it announced leaves unused, zeroed
-            // entries; the count keeps them out of the table.
-            w.u32_at(at::ARG_COUNT, to_u32(written)?);
-        }
+        w.args(at::ARG_COUNT, HEADER_LEN, count, args)?;
         to_u32(w.out.len() - base).map(|_| ())
     };
     let result = write();
@@ -169,6 +129,61 @@ impl Writer<'_> {
 }
 
 impl Writer<'_> {
+    /// Fills the argument table at `table` (zeroed, `count` entries) and
+    /// its count at `count_at`. An iterator that yields more or fewer items
+    /// than it announced would corrupt the table; it is bounded by the
+    /// announced count, and a shorter one leaves zeroed entries that the
+    /// count keeps out of the table.
+    fn args<'a, S, I>(
+        &mut self,
+        count_at: usize,
+        table: usize,
+        count: usize,
+        args: I,
+    ) -> Result<(), EncodeError>
+    where
+        S: AsRef<str> + 'a,
+        I: Iterator<Item = (&'a str, WriteValue<'a, S>)>,
+    {
+        let base = self.base;
+        let mut written = 0;
+        for (i, (name, value)) in args.take(count).enumerate() {
+            let entry = table + i * ARG_LEN;
+            self.str_at(entry, name.as_bytes())?;
+            let payload = entry + 16;
+            let k = match value {
+                WriteValue::Str(s) => {
+                    self.str_at(payload, s.as_bytes())?;
+                    kind::STR
+                }
+                WriteValue::Int(v) => {
+                    self.u64_at(payload, v as u64);
+                    kind::INT
+                }
+                WriteValue::Uint(v) => {
+                    self.u64_at(payload, v);
+                    kind::UINT
+                }
+                WriteValue::Bool(v) => {
+                    self.u64_at(payload, u64::from(v));
+                    kind::BOOL
+                }
+                WriteValue::Bytes(b) => {
+                    self.str_at(payload, b)?;
+                    kind::BYTES
+                }
+                WriteValue::StrList(list) => {
+                    self.list_at(payload, list)?;
+                    kind::STR_LIST
+                }
+            };
+            self.out[base + entry + 8] = k;
+            written += 1;
+        }
+        self.u32_at(count_at, to_u32(written)?);
+        Ok(())
+    }
+
     /// Appends a table of strs and their bytes, and points the str-list at
     /// `at` to the table. An empty list still records where it would start.
     fn list_at<S: AsRef<str>>(&mut self, at: usize, list: &[S]) -> Result<(), EncodeError> {
@@ -462,5 +477,58 @@ impl<S: AsRef<str>> EncodeRecord for ReputationFields<'_, S> {
         w.out[w.base + at::STATUS] = self.status.code();
         w.out[w.base + at::SEVERITY] = self.severity;
         Ok(())
+    }
+}
+
+/// One item of a detector's output to encode: a detection of event
+/// `index` of the batch, or an error the detector met handling it.
+#[derive(Debug, Clone)]
+pub enum OutputFields<'a, F> {
+    /// A detection. `fields` yields each field's name and value.
+    Detection {
+        /// The event's position in its batch.
+        index: u32,
+        /// Overrides the definition's severity: 1 info, 2 low, 3 medium,
+        /// 4 high, 5 critical; 0 keeps the definition's.
+        severity: u8,
+        /// The fields, in the detector's order.
+        fields: F,
+    },
+    /// An error.
+    Error {
+        /// The event's position in its batch.
+        index: u32,
+        /// What went wrong.
+        message: &'a str,
+    },
+}
+
+impl<'a, S, F> EncodeRecord for OutputFields<'a, F>
+where
+    S: AsRef<str> + 'a,
+    F: Clone + ExactSizeIterator<Item = (&'a str, WriteValue<'a, S>)>,
+{
+    fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        use crate::rec::output as at;
+        match self {
+            OutputFields::Detection {
+                index,
+                severity,
+                fields,
+            } => {
+                let count = fields.len();
+                let mut w = Writer::record(out, at::LEN + count * ARG_LEN);
+                w.u32_at(at::INDEX, *index);
+                w.out[w.base + at::KIND] = crate::output_kind::DETECTION;
+                w.out[w.base + at::SEVERITY] = *severity;
+                w.args(at::FIELD_COUNT, at::LEN, count, fields.clone())
+            }
+            OutputFields::Error { index, message } => {
+                let mut w = Writer::record(out, at::LEN);
+                w.u32_at(at::INDEX, *index);
+                w.out[w.base + at::KIND] = crate::output_kind::ERROR;
+                w.str_at(at::MESSAGE, message.as_bytes())
+            }
+        }
     }
 }

@@ -22,4 +22,4 @@ pub use selector::{FieldFilter, FilterOp, Selector};
 
 /// Version of the WIT contract (`sandtrap:detector@CONTRACT_VERSION`) this
 /// build serves.
-pub const CONTRACT_VERSION: &str = "0.3.0";
+pub const CONTRACT_VERSION: &str = "0.4.0";

@@ -375,8 +375,11 @@ fn generate_trace(n: usize) -> Vec<String> {
 
 /// Modes for working on the boundary; they write no results.
 ///
-/// - `profile fileless|denied|denied-miss|bare` loops one detector's call on one event
-///   for a profiler (`perf record`) to attach to;
+/// - `profile fileless|denied|denied-miss|bare [CALLS]` loops one
+///   detector's call on one event (a million times by default) for a
+///   profiler to attach to (`perf record`, or `valgrind --tool=cachegrind`
+///   run with two call counts: the difference of the instruction counts
+///   is the cost of the calls alone, free of the host's noise);
 /// - `compare A.wasm B.wasm fileless|denied|bare` times two builds of one
 ///   detector in alternating rounds and prints the minimum and median of
 ///   each, so a change to a guest can be judged on a host whose speed
@@ -395,10 +398,14 @@ fn adhoc(args: &[String], rt: &Runtime, events: &[&Event; 4]) -> bool {
         Detector::start(rt, c, Vec::new(), unlimited()).unwrap()
     };
     match args {
-        [mode, kind, ..] if mode == "profile" => {
-            let (rel, ev) = pick(kind).expect("profile fileless|denied|bare");
+        [mode, kind, rest @ ..] if mode == "profile" => {
+            let (rel, ev) = pick(kind).expect("profile fileless|denied|denied-miss|bare [CALLS]");
+            let calls: u64 = rest
+                .first()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1_000_000);
             let mut d = start(&root().join("target").join(rel));
-            for _ in 0..1_000_000 {
+            for _ in 0..calls {
                 black_box(d.on_event(rt, ev).unwrap());
             }
             true
@@ -434,9 +441,9 @@ fn adhoc(args: &[String], rt: &Runtime, events: &[&Event; 4]) -> bool {
 
 fn main() {
     let mut r = Results::new();
-    // `cargo bench --bench sandbox -- replay` (or `-- dispatch`) runs only
-    // the replay (or the dispatch), for profiling (as `-- profile fileless` loops one detector's call); the
-    // results file is written by full runs only.
+    // `cargo bench --bench sandbox -- replay` (or `-- dispatch [LABEL]`)
+    // runs only the replay (or the dispatch), for profiling, as the modes
+    // of `adhoc` do; the results files are written by full runs only.
     if std::env::args().skip(1).any(|a| a == "replay") {
         replay(&mut r);
         return;

@@ -194,7 +194,7 @@ mod tests {
 
     #[test]
     fn contract_errors_name_both_versions() {
-        for foreign in ["0.2.0", "0.4.0"] {
+        for foreign in ["0.3.0", "0.5.0"] {
             let export = format!("sandtrap:detector/guest@{foreign}");
             let err = check_contract("x.wasm", &[], &[export]).unwrap_err();
             let text = err.to_string();

@@ -17,15 +17,97 @@ pub(crate) fn store_error(e: m::StoreError) -> w::StoreError {
     }
 }
 
-pub(crate) fn value_from_wit(v: w::Value) -> m::Value {
+fn value_from_wire(v: wire::ValueRef<'_>) -> m::Value {
     match v {
-        w::Value::Str(s) => m::Value::Str(s),
-        w::Value::Int(i) => m::Value::Int(i),
-        w::Value::Uint(u) => m::Value::Uint(u),
-        w::Value::Boolean(b) => m::Value::Bool(b),
-        w::Value::Bytes(b) => m::Value::Bytes(b),
-        w::Value::StrList(l) => m::Value::StrList(l),
+        wire::ValueRef::Str(s) => m::Value::Str(s.to_owned()),
+        wire::ValueRef::Int(i) => m::Value::Int(i),
+        wire::ValueRef::Uint(u) => m::Value::Uint(u),
+        wire::ValueRef::Bool(b) => m::Value::Bool(b),
+        wire::ValueRef::Bytes(b) => m::Value::Bytes(b.to_vec()),
+        wire::ValueRef::StrList(l) => m::Value::StrList(l.to_vec()),
     }
+}
+
+/// Reads what a detector reported (`docs/wire-encoding.md`, "Output")
+/// into `out`. The SDKs' readers turn a malformed field into an absent
+/// one; the host is strict instead, so a broken encoder fails its first
+/// test rather than losing fields: any count, bound, kind or severity
+/// that does not hold is an error naming the record, and nothing of the
+/// buffer is kept.
+pub(crate) fn output(buf: &[u8], out: &mut crate::state::Output) -> Result<(), String> {
+    let items = wire::Records::<wire::OutputRecord<'_>>::new(buf);
+    let announced = buf
+        .get(..4)
+        .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    if buf.len() < 4 || announced != items.len() {
+        return Err(format!(
+            "a list of {announced} records does not fit in {} bytes",
+            buf.len()
+        ));
+    }
+    let mut detections = Vec::new();
+    let mut errors = Vec::new();
+    for (j, item) in items.iter().enumerate() {
+        let bytes = item.as_bytes();
+        match item.kind() {
+            wire::OutputKind::Detection => {
+                let count = bytes
+                    .get(16..20)
+                    .and_then(|b| b.try_into().ok())
+                    .map(u32::from_le_bytes)
+                    .ok_or_else(|| format!("record {j}: truncated"))?
+                    as usize;
+                if count != item.field_count() {
+                    return Err(format!(
+                        "record {j}: {count} fields do not fit in {} bytes",
+                        bytes.len()
+                    ));
+                }
+                let severity = match item.severity() {
+                    0 => None,
+                    1 => Some(m::Severity::Info),
+                    2 => Some(m::Severity::Low),
+                    3 => Some(m::Severity::Medium),
+                    4 => Some(m::Severity::High),
+                    5 => Some(m::Severity::Critical),
+                    other => return Err(format!("record {j}: severity {other} is not 0..=5")),
+                };
+                let mut fields: Vec<m::Arg> = Vec::with_capacity(count);
+                for i in 0..count {
+                    let f = item.field(i).ok_or_else(|| {
+                        format!("record {j}: field {i} is out of bounds, not UTF-8 or of an unknown kind")
+                    })?;
+                    // The fields become a JSON object: a repeated name
+                    // keeps its first value.
+                    if !fields.iter().any(|a| a.name == f.name) {
+                        fields.push(m::Arg {
+                            name: f.name.to_owned(),
+                            value: value_from_wire(f.value),
+                        });
+                    }
+                }
+                detections.push((item.index(), m::Detection { fields, severity }));
+            }
+            wire::OutputKind::Error => {
+                let message = item.message();
+                // An empty message is written (0, 0); anything else that
+                // reads as empty did not fit.
+                if message.is_empty() && bytes.get(8..16).is_some_and(|b| b.iter().any(|&x| x != 0))
+                {
+                    return Err(format!(
+                        "record {j}: the message is out of bounds or not UTF-8"
+                    ));
+                }
+                errors.push((item.index(), message.to_owned()));
+            }
+            wire::OutputKind::Unknown(k) => {
+                return Err(format!("record {j}: unknown kind {k}"));
+            }
+        }
+    }
+    out.detections.append(&mut detections);
+    out.errors.append(&mut errors);
+    Ok(())
 }
 
 /// Encodes a store answer as a record list (`docs/wire-encoding.md`).
@@ -215,24 +297,6 @@ pub(crate) fn severity_from_wit(s: guest::Severity) -> m::Severity {
         guest::Severity::Medium => m::Severity::Medium,
         guest::Severity::High => m::Severity::High,
         guest::Severity::Critical => m::Severity::Critical,
-    }
-}
-
-/// A detection's fields become a JSON object, so a repeated name keeps its
-/// first value only.
-pub(crate) fn detection_from_wit(d: guest::Detection) -> m::Detection {
-    let mut fields: Vec<m::Arg> = Vec::with_capacity(d.fields.len());
-    for f in d.fields {
-        if !fields.iter().any(|a| a.name == f.name) {
-            fields.push(m::Arg {
-                name: f.name,
-                value: value_from_wit(f.value),
-            });
-        }
-    }
-    m::Detection {
-        fields,
-        severity: d.severity.map(severity_from_wit),
     }
 }
 

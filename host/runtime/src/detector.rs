@@ -12,11 +12,10 @@ use wasmtime::{Store, Trap};
 
 use crate::bindings::Detector as Bindings;
 use crate::component::DetectorComponent;
-use crate::convert;
 use crate::engine::{EPOCH_TICK, Mode, Runtime};
 use crate::error::LoadError;
 use crate::limits::{Limits, RateLimiter};
-use crate::state::{HostState, LogLine};
+use crate::state::{HostState, LogLine, Output};
 
 /// Counters of one detector.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -366,12 +365,15 @@ impl Detector {
         let live = self.live.as_mut().expect("instance present: made above");
         arm(rt, &mut live.store, limits);
         let per_event = limits.store_calls_per_event;
-        live.store.data_mut().store_budget =
+        let state = live.store.data_mut();
+        state.store_budget =
             per_event.saturating_mul(u32::try_from(events.len()).unwrap_or(u32::MAX));
+        state.output = Some(Output::default());
         let result = live
             .bindings
             .sandtrap_detector_guest()
             .call_on_events(&mut live.store, &batch);
+        let out = live.store.data_mut().output.take().unwrap_or_default();
         let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.stats.observe_latency(ns);
         // The buffer is kept for the next call, but not a huge one.
@@ -379,14 +381,14 @@ impl Detector {
             self.batch_buf = batch;
         }
         match result {
-            Ok(out) => {
+            Ok(()) => {
                 self.consecutive_faults = 0;
                 self.stats.errors += out.errors.len() as u64;
-                for e in &out.errors {
+                for (index, message) in &out.errors {
                     let seq = events
-                        .get(e.index as usize)
+                        .get(*index as usize)
                         .map(|e| sandtrap_wire::EventView::new(e).seq());
-                    tracing::warn!(detector = %self.id(), seq, "detector error: {}", e.message);
+                    tracing::warn!(detector = %self.id(), seq, "detector error: {message}");
                 }
                 self.stats.detections += out.detections.len() as u64;
                 // The clock read at the start of the call: a clock read
@@ -394,16 +396,16 @@ impl Detector {
                 // window is a second.
                 let now = self.clock_ns;
                 let mut kept = Vec::with_capacity(out.detections.len());
-                for d in out.detections {
+                for (index, detection) in out.detections {
                     // An index outside the batch is the guest's bug; the
                     // detection cannot be placed, so it is counted as an error.
-                    let i = d.index as usize;
+                    let i = index as usize;
                     if i >= events.len() {
                         self.stats.errors += 1;
                         continue;
                     }
                     if self.finding_limiter.allow(now) {
-                        kept.push((i, convert::detection_from_wit(d.detection)));
+                        kept.push((i, detection));
                     } else {
                         self.stats.suppressed += 1;
                         self.unreported += 1;

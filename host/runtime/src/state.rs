@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use sandtrap_model::Detection;
 use sandtrap_stores::{Clock, Stores};
 use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
@@ -44,6 +45,19 @@ pub struct HostState {
     /// Store calls left for the current event.
     pub(crate) store_budget: u32,
     pub(crate) handles: u32,
+    /// What the current `on-events` call reported; `None` between calls.
+    pub(crate) output: Option<Output>,
+}
+
+/// Detections and errors reported during one `on-events` call.
+#[derive(Debug, Default)]
+pub(crate) struct Output {
+    /// Bytes reported so far in this call.
+    pub(crate) bytes: usize,
+    /// Each detection with its event's index in the batch.
+    pub(crate) detections: Vec<(u32, Detection)>,
+    /// Each error with its event's index.
+    pub(crate) errors: Vec<(u32, String)>,
 }
 
 impl HostState {
@@ -75,6 +89,7 @@ impl HostState {
             log_mode,
             logs: Vec::new(),
             handles: 0,
+            output: None,
         }
     }
 

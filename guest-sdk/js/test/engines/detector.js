@@ -3,14 +3,17 @@
 // so the test can compare what QuickJS and StarlingMonkey read with
 // guest-sdk/wire/testdata/batch.json. For an event named `answers` it
 // reports instead what the SDK decodes from the answers of every store
-// call that returns records, in the form of answers.json.
+// call that returns records, in the form of answers.json. Events named
+// `output`, `fail` and `quiet` drive what it reports (see `spelledOut`),
+// so the test can check the engine's encoding of detections against
+// output.bin.
 import {
   exportDetector, select, detection, stores, readRecords, DnsRecord,
 } from "sandtrap";
 // The DNS answer of the test holds two records; the SDK's getDnsResponse
 // gives the one a real host sends, so the whole answer is read from the
 // import directly.
-import { getDnsResponse } from "sandtrap:detector/dns@0.3.0";
+import { getDnsResponse } from "sandtrap:detector/dns@0.4.0";
 
 const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 const JSON_KIND = { boolean: "bool" };
@@ -57,6 +60,18 @@ function answers() {
   };
 }
 
+// The detections an `output` event's arguments spell out: an argument
+// named `|` starts a detection, its value the severity ("" for the
+// definition's); the arguments after it are its fields, kinds kept.
+function spelledOut(ev) {
+  const out = [];
+  for (const { name, kind, value } of ev.args()) {
+    if (name === "|") out.push(detection({}, { severity: value === "" ? undefined : value }));
+    else if (out.length > 0) out[out.length - 1].field(name, { tag: kind, val: value });
+  }
+  return out;
+}
+
 export const guest = exportDetector({
   describe: {
     id: "js-engine-conformance",
@@ -66,7 +81,16 @@ export const guest = exportDetector({
     finding: { name: "decoded", severity: "info" },
   },
   onEvent(ev) {
-    if (ev.name === "answers") return detection({ answers: JSON.stringify(answers()) });
+    switch (ev.name) {
+      case "answers":
+        return detection({ answers: JSON.stringify(answers()) });
+      case "output":
+        return spelledOut(ev);
+      case "fail":
+        throw new Error(ev.str("message"));
+      case "quiet":
+        return null;
+    }
     const p = ev.process;
     const decoded = {
       name: ev.name,

@@ -1,9 +1,14 @@
-//! The `host` interface: logging and the host clock.
+//! The `host` interface: logging, the host clock, and the report of what
+//! an `on-events` call found.
 
 use crate::bindings::host::{Host, LogLevel};
 use crate::state::{HostState, LogLine, LogMode};
 
 const MAX_LOG_BYTES: usize = 4096;
+
+/// Most bytes one `on-events` call may report: far above any real batch
+/// of detections, and a bound on what a runaway guest makes the host copy.
+pub(crate) const MAX_REPORT_BYTES: usize = 4 << 20;
 
 impl Host for HostState {
     fn log(&mut self, level: LogLevel, mut message: String) -> wasmtime::Result<()> {
@@ -47,5 +52,19 @@ impl Host for HostState {
 
     fn now(&mut self) -> wasmtime::Result<u64> {
         Ok(self.clock.now_ns())
+    }
+
+    fn report(&mut self, output: Vec<u8>) -> wasmtime::Result<()> {
+        let Some(out) = self.output.as_mut() else {
+            return Err(wasmtime::format_err!("report called outside on-events"));
+        };
+        out.bytes = out.bytes.saturating_add(output.len());
+        if out.bytes > MAX_REPORT_BYTES {
+            return Err(wasmtime::format_err!(
+                "reported more than {MAX_REPORT_BYTES} bytes in one call"
+            ));
+        }
+        crate::convert::output(&output, out)
+            .map_err(|e| wasmtime::format_err!("reported a malformed output: {e}"))
     }
 }

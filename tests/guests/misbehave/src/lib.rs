@@ -1,13 +1,16 @@
 //! A detector that misbehaves on purpose. Config key `mode`:
 //! `ok` (one detection per event), `init-fail`, `trap`, `loop`, `grow`,
 //! `recurse`, `log-flood`, `store-flood`, `flood-findings`, `ambient`,
-//! `stale-handle`, `forged-writer`, or `boom-arg` (traps only on
-//! events with the argument `boom`); `register` names an ip-reputation
+//! `stale-handle`, `forged-writer`, `bad-report` (a malformed output),
+//! `huge-report` (5 MiB of output), `report-in-init` (reports outside
+//! `on-events`), or `boom-arg` (traps only on events with the argument
+//! `boom`); `register` names an ip-reputation
 //! store to register at init. Used by the end-to-end tests to show
 //! the host survives each.
 
 use std::hint::black_box;
 
+use sandtrap_sdk::bindings::sandtrap::detector::host;
 use sandtrap_sdk::prelude::*;
 
 struct Misbehave {
@@ -38,6 +41,10 @@ impl Detector for Misbehave {
         let mode = config.get("mode").unwrap_or("ok").to_owned();
         if mode == "init-fail" {
             return Err("refusing to start: mode is init-fail".into());
+        }
+        if mode == "report-in-init" {
+            // An empty, well-formed output, but outside on-events.
+            host::report(&[0, 0, 0, 0]);
         }
         if let Some(name) = config.get("register") {
             use sandtrap_sdk::stores::ip_reputation::{ConflictPolicy, register};
@@ -72,6 +79,9 @@ impl Detector for Misbehave {
                 let _ = stores::get_process(black_box(42));
             },
             "error" => return Err(format!("cannot handle {}", ev.name())),
+            // A record list announcing one record with no offset table.
+            "bad-report" => host::report(&[1, 0, 0, 0]),
+            "huge-report" => host::report(&vec![0u8; 5 << 20]),
             // Holds the call until the process named by `gate` exists, so
             // a test decides when a slow call ends.
             "gate" => {
