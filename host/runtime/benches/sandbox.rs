@@ -375,8 +375,9 @@ fn generate_trace(n: usize) -> Vec<String> {
 
 /// Modes for working on the boundary; they write no results.
 ///
-/// - `profile fileless|denied|denied-miss|bare [CALLS]` loops one
-///   detector's call on one event (a million times by default) for a
+/// - `profile [native-]fileless|denied|denied-miss|bare [CALLS]` loops one
+///   detector's call on one event (a million times by default; `native-`
+///   runs the logic compiled in) for a
 ///   profiler to attach to (`perf record`, or `valgrind --tool=cachegrind`
 ///   run with two call counts: the difference of the instruction counts
 ///   is the cost of the calls alone, free of the host's noise);
@@ -399,11 +400,24 @@ fn adhoc(args: &[String], rt: &Runtime, events: &[&Event; 4]) -> bool {
     };
     match args {
         [mode, kind, rest @ ..] if mode == "profile" => {
-            let (rel, ev) = pick(kind).expect("profile fileless|denied|denied-miss|bare [CALLS]");
             let calls: u64 = rest
                 .first()
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(1_000_000);
+            // The same logic compiled in, for the ratio of the counts.
+            if let Some(kind) = kind.strip_prefix("native-") {
+                let (_, ev) = pick(kind).expect("profile native-fileless|native-denied");
+                let stores = rt.stores();
+                let reputation = stores.registry().writable().open("ip-reputation").unwrap();
+                for _ in 0..calls {
+                    black_box(match kind {
+                        "fileless" => native_fileless(stores, ev),
+                        _ => native_denied(stores, &reputation, ev),
+                    });
+                }
+                return true;
+            }
+            let (rel, ev) = pick(kind).expect("profile fileless|denied|denied-miss|bare [CALLS]");
             let mut d = start(&root().join("target").join(rel));
             for _ in 0..calls {
                 black_box(d.on_event(rt, ev).unwrap());
