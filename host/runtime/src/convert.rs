@@ -340,3 +340,67 @@ pub(crate) fn description_from_wit(d: guest::Description) -> m::DetectorInfo {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Output;
+
+    const VECTOR: &[u8] = include_bytes!("../../../guest-sdk/wire/testdata/output.bin");
+
+    fn read(buf: &[u8]) -> Result<Output, String> {
+        let mut out = Output::default();
+        output(buf, &mut out).map(|()| out)
+    }
+
+    #[test]
+    fn the_output_vector_reads_as_its_detections_and_error() {
+        let out = read(VECTOR).expect("well formed");
+        let indices: Vec<u32> = out.detections.iter().map(|(i, _)| *i).collect();
+        assert_eq!(indices, [0, 2, 2]);
+        let (_, first) = &out.detections[0];
+        assert_eq!(first.severity, None);
+        assert_eq!(first.fields.len(), 6);
+        assert_eq!(
+            first.fields[1].value,
+            m::Value::StrList(vec!["sh".into(), "-c".into(), "".into(), "écho ✓".into()])
+        );
+        assert_eq!(first.fields[3].value, m::Value::Int(-3));
+        assert_eq!(first.fields[5].value, m::Value::Bytes(vec![0, 1, 0xff]));
+        assert_eq!(out.detections[1].1.severity, Some(m::Severity::Critical));
+        assert_eq!(out.detections[2].1.severity, Some(m::Severity::High));
+        assert_eq!(out.errors, [(1, "dns store: timeout ✗".to_owned())]);
+        assert_eq!(read(&[0, 0, 0, 0]).expect("empty").detections.len(), 0);
+    }
+
+    #[test]
+    fn a_damaged_output_is_refused_whole_and_never_panics() {
+        // The first record's header, after the count and four offsets.
+        let first = 4 + 4 * 4;
+        for (at, byte, why) in [
+            (1, 1, "does not fit"),
+            (first + 4, 7, "unknown kind 7"),
+            (first + 5, 6, "severity 6"),
+            (first + 16, 200, "fields do not fit"),
+            (first + 20 + 8, 99, "field 0"),
+        ] {
+            let mut b = VECTOR.to_vec();
+            b[at] = byte;
+            let err = read(&b).expect_err(why);
+            assert!(err.contains(why), "{why}: {err}");
+        }
+        assert!(read(&[]).is_err());
+        // Every prefix and every byte replaced: an answer or an error.
+        for n in 0..VECTOR.len() {
+            let _ = read(&VECTOR[..n]);
+        }
+        let mut b = VECTOR.to_vec();
+        for i in 0..b.len() {
+            for x in [0x00, 0x7f, 0xff] {
+                let old = std::mem::replace(&mut b[i], x);
+                let _ = read(&b);
+                b[i] = old;
+            }
+        }
+    }
+}

@@ -483,8 +483,18 @@ impl std::ops::Deref for Dispatched {
 /// Calls one detector with a run of events in stream order and enriches
 /// what it found.
 pub(crate) fn deliver(rt: &Runtime, d: &mut Detector, evs: &[Arc<Dispatched>], out: &mut Outcome) {
-    let wires: Vec<&[u8]> = evs.iter().map(|e| e.wire()).collect();
-    match d.on_encoded(rt, &wires) {
+    // The sequential pipeline delivers one event at a time: its slice of
+    // one needs no allocation.
+    let one;
+    let many: Vec<&[u8]>;
+    let wires: &[&[u8]] = if let [ev] = evs {
+        one = [ev.wire()];
+        &one
+    } else {
+        many = evs.iter().map(|e| e.wire()).collect();
+        &many
+    };
+    match d.on_encoded(rt, wires) {
         Ok(detections) => {
             for (i, det) in detections {
                 out.findings.push(enrich(rt, d, &evs[i], det));
