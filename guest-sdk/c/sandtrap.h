@@ -160,6 +160,9 @@ typedef exports_sandtrap_detector_guest_filter_op_t st_filter_op;
 #define ST_PREFIX EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_PREFIX
 #define ST_SUFFIX EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_SUFFIX
 #define ST_CONTAINS EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_CONTAINS
+/* The field is an address the reputation store named by the value
+ * blacklists; answered by the host from the store. */
+#define ST_BLACKLISTED_IN EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_BLACKLISTED_IN
 
 typedef sandtrap_detector_host_log_level_t st_log_level;
 #define ST_LOG_TRACE SANDTRAP_DETECTOR_HOST_LOG_LEVEL_TRACE

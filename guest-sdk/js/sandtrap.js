@@ -48,7 +48,16 @@ export const CONTRACT_VERSION = "0.4.0";
 /** Severities of a finding, lowest first. */
 export const SEVERITIES = Object.freeze(["info", "low", "medium", "high", "critical"]);
 /** Operators of a selector filter. */
-export const FILTER_OPS = Object.freeze(["equal", "not-equal", "prefix", "suffix", "contains"]);
+export const FILTER_OPS = Object.freeze([
+  "equal",
+  "not-equal",
+  "prefix",
+  "suffix",
+  "contains",
+  // The field is an address the reputation store named by the value
+  // blacklists; the host answers it from the store.
+  "blacklisted-in",
+]);
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"];
 const STORE_ERROR_KINDS = ["not-found", "store-unhealthy", "not-implemented", "invalid-argument"];
 /** Statuses of an ip-reputation entry, by their wire code. */

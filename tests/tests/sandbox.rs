@@ -438,3 +438,54 @@ fn a_batch_is_delivered_in_one_call_with_each_detection_placed_at_its_event() {
     assert_eq!(d.on_batch(&rt, &batch).unwrap().len(), 5);
     assert_eq!(d.stats().restarts, 1);
 }
+
+/// denied-connect selects connects with `blacklisted-in`: the host answers
+/// from the store, and the detector is called only for the one address
+/// the store blacklists.
+#[test]
+fn a_store_backed_filter_spares_the_call() {
+    use sandtrap_model::{ConflictPolicy, Reputation, ReputationStatus};
+    let mut h = MockHost::builder()
+        .detector_file(&example("denied_connect"), vec![])
+        .unwrap()
+        .build()
+        .unwrap();
+    let store = h
+        .stores()
+        .reputation()
+        .register("ip-reputation", "test", ConflictPolicy::LastWriteWins, &[])
+        .unwrap();
+    store
+        .write(
+            "feed",
+            Reputation {
+                ip: "203.0.113.0/24".into(),
+                status: ReputationStatus::Blacklisted,
+                severity: 8,
+                tags: vec![],
+                last_updated: 1,
+            },
+        )
+        .unwrap();
+    let connect = |pid: u32, addr: &str| {
+        event(
+            "security_socket_connect",
+            proc(pid, 1, 5, "x"),
+            vec![
+                Arg::new("remote_addr", addr),
+                Arg::new("remote_port", 443u64),
+            ],
+        )
+    };
+    let mut found = 0;
+    for (pid, addr) in [(1, "198.51.100.1"), (2, "203.0.113.9"), (3, "192.0.2.1")] {
+        found += h.send(connect(pid, addr)).len();
+    }
+    assert_eq!(found, 1);
+    let stats = h.dispatcher().detectors()[0].stats();
+    assert_eq!(
+        (stats.events, stats.calls),
+        (1, 1),
+        "one call, for the listed address"
+    );
+}

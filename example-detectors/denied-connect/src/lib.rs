@@ -1,12 +1,16 @@
 //! Connections to denied addresses.
 //!
-//! Looks up the destination of every connect in the `ip-reputation` store
-//! (owned by another detector, opened read-only on first use) and, for a
-//! blacklisted address, reports the verdict with the domain names that
-//! resolved to it according to the DNS store.
+//! The host calls it only for connects whose destination the
+//! `ip-reputation` store (owned by another detector) blacklists — a
+//! `blacklisted-in` selector filter answered before any wasm call. It reads
+//! the verdict (opened read-only on first use) and reports it with the
+//! domain names that resolved to the address according to the DNS store.
 
 use sandtrap_sdk::prelude::*;
 use sandtrap_sdk::stores::ip_reputation::{LazyReader, Status};
+
+/// The reputation store whose blacklist selects the connects.
+const STORE: &str = "ip-reputation";
 
 struct DeniedConnect {
     reputation: LazyReader,
@@ -23,9 +27,15 @@ fn severity_of(score: u8) -> Severity {
 
 impl Detector for DeniedConnect {
     fn describe() -> Description {
+        // The host asks the store before calling: connects to addresses it
+        // does not blacklist never cross into the sandbox.
         describe("denied-connect", "Connection to a denied address", "0.1.0")
             .description("A process connected to an address the ip-reputation store blacklists.")
-            .selector(select("security_socket_connect"))
+            .selector(select("security_socket_connect").filter(
+                "remote_addr",
+                FilterOp::BlacklistedIn,
+                STORE,
+            ))
             .uses("ip-reputation")
             .uses("dns")
             .finding(
@@ -44,8 +54,17 @@ impl Detector for DeniedConnect {
     }
 
     fn init(config: &Config) -> Result<Self, String> {
+        // `describe` cannot see the configuration, so the selector names
+        // the store; another one would silently select nothing it knows.
+        let store = config.get("store").unwrap_or(STORE);
+        if store != STORE {
+            return Err(format!(
+                "config \"store\": this detector's selector asks the host about {STORE:?}; \
+                 {store:?} needs a build of it whose selector names that store"
+            ));
+        }
         Ok(DeniedConnect {
-            reputation: LazyReader::new(config.get("store").unwrap_or("ip-reputation")),
+            reputation: LazyReader::new(store),
         })
     }
 

@@ -372,6 +372,12 @@ typedef uint8_t exports_sandtrap_detector_guest_severity_t;
 #define EXPORTS_SANDTRAP_DETECTOR_GUEST_SEVERITY_HIGH 3
 #define EXPORTS_SANDTRAP_DETECTOR_GUEST_SEVERITY_CRITICAL 4
 
+// `blacklisted-in`: the field holds an address that the writable
+// reputation store named by the filter's value blacklists (CIDR
+// prefixes and the store's conflict policy included); false when no
+// such store is registered. The host answers it from the store, so a
+// detector that only cares about blacklisted addresses is not called
+// for the others.
 typedef uint8_t exports_sandtrap_detector_guest_filter_op_t;
 
 #define EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_EQUAL 0
@@ -379,6 +385,7 @@ typedef uint8_t exports_sandtrap_detector_guest_filter_op_t;
 #define EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_PREFIX 2
 #define EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_SUFFIX 3
 #define EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_CONTAINS 4
+#define EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_BLACKLISTED_IN 5
 
 // `field` names an event argument, or one of `process.comm`,
 // `process.exe`, `process.uid`, `process.pid`, `container.id`.

@@ -80,6 +80,9 @@ const (
 	OpPrefix
 	OpSuffix
 	OpContains
+	// OpBlacklistedIn: the field is an address that the reputation store
+	// named by the value blacklists; the host answers it from the store.
+	OpBlacklistedIn
 )
 
 // FieldFilter is one condition of a [Selector]. Field names an argument or

@@ -11,7 +11,9 @@ from . import _wit
 from .values import field as _field
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
-FILTER_OPS = ("equal", "not-equal", "prefix", "suffix", "contains")
+# `blacklisted-in`: the field is an address the reputation store named by
+# the value blacklists; the host answers it from the store.
+FILTER_OPS = ("equal", "not-equal", "prefix", "suffix", "contains", "blacklisted-in")
 
 
 def to_severity(s):

@@ -54,6 +54,16 @@ impl DetectorInfo {
                     s.event, f.value
                 ));
             }
+            if let Some(f) = s
+                .filters
+                .iter()
+                .find(|f| f.op == crate::FilterOp::BlacklistedIn && f.value.is_empty())
+            {
+                return Err(format!(
+                    "the blacklisted-in filter on {:?} of selector {:?} names no store",
+                    f.field, s.event
+                ));
+            }
         }
         Ok(())
     }

@@ -18,7 +18,7 @@ pub use event::{Arg, Event, ProcessContext, Value};
 pub use finding::{Detection, DetectorRef, Finding, FindingDefinition, Severity};
 pub use ids::{USER_HZ, entity_id, ns_to_ticks, ticks_to_ns};
 pub use records::*;
-pub use selector::{FieldFilter, FilterOp, Selector};
+pub use selector::{AssumeListed, FieldFilter, FilterOp, NoStores, Selector, SelectorStores};
 
 /// Version of the WIT contract (`sandtrap:detector@CONTRACT_VERSION`) this
 /// build serves.

@@ -23,6 +23,37 @@ pub enum FilterOp {
     Suffix,
     /// Contains.
     Contains,
+    /// The field's value is an address that the writable reputation store
+    /// named by the filter's value blacklists (under the store's conflict
+    /// policy, CIDR prefixes included). False when no such store exists.
+    /// The host looks it up before any wasm call, so a detector that only
+    /// cares about blacklisted addresses is not called for the others.
+    BlacklistedIn,
+}
+
+/// Store lookups a filter may need; the host's stores implement it.
+pub trait SelectorStores {
+    /// Whether the reputation store named `store` blacklists `address`.
+    fn blacklisted(&self, store: &str, address: &str) -> bool;
+}
+
+/// No stores: store-backed filters do not pass.
+pub struct NoStores;
+
+impl SelectorStores for NoStores {
+    fn blacklisted(&self, _: &str, _: &str) -> bool {
+        false
+    }
+}
+
+/// Store-backed filters pass: for a first selection that is completed
+/// later, once the stores hold everything written for earlier events.
+pub struct AssumeListed;
+
+impl SelectorStores for AssumeListed {
+    fn blacklisted(&self, _: &str, _: &str) -> bool {
+        true
+    }
 }
 
 /// One condition on an event field.
@@ -48,16 +79,23 @@ pub struct Selector {
 }
 
 impl Selector {
-    /// True when `ev` passes this selector.
-    pub fn matches(&self, ev: &Event) -> bool {
-        (self.event == "*" || self.event == ev.name) && self.filters.iter().all(|f| f.matches(ev))
+    /// Whether a filter of this selector needs the stores.
+    pub fn uses_stores(&self) -> bool {
+        self.filters.iter().any(|f| f.op == FilterOp::BlacklistedIn)
+    }
+
+    /// True when `ev` passes this selector, store-backed filters looked up
+    /// in `stores`.
+    pub fn matches(&self, ev: &Event, stores: &dyn SelectorStores) -> bool {
+        (self.event == "*" || self.event == ev.name)
+            && self.filters.iter().all(|f| f.matches(ev, stores))
     }
 }
 
 impl FieldFilter {
     /// Checks the filter against one event. A list argument passes when any
     /// element passes (and `not-equal` when no element equals).
-    pub fn matches(&self, ev: &Event) -> bool {
+    pub fn matches(&self, ev: &Event, stores: &dyn SelectorStores) -> bool {
         let p = &ev.process;
         let special: Option<Cow<'_, str>> = match self.field.as_str() {
             "process.comm" => Some(Cow::Borrowed(&p.comm)),
@@ -68,7 +106,7 @@ impl FieldFilter {
             _ => None,
         };
         if let Some(text) = special {
-            return self.op_holds(&text);
+            return self.op_holds(&text, stores);
         }
         match ev.arg(&self.field) {
             None => self.op == FilterOp::NotEqual,
@@ -76,19 +114,20 @@ impl FieldFilter {
                 if self.op == FilterOp::NotEqual {
                     items.iter().all(|s| *s != self.value)
                 } else {
-                    items.iter().any(|s| self.op_holds(s))
+                    items.iter().any(|s| self.op_holds(s, stores))
                 }
             }
             Some(v) => match v.as_text() {
-                Some(text) => self.op_holds(&text),
+                Some(text) => self.op_holds(&text, stores),
                 None => self.op == FilterOp::NotEqual,
             },
         }
     }
 
-    fn op_holds(&self, text: &str) -> bool {
+    fn op_holds(&self, text: &str, stores: &dyn SelectorStores) -> bool {
         let v = self.value.as_str();
         match self.op {
+            FilterOp::BlacklistedIn => stores.blacklisted(v, text),
             FilterOp::Equal => text == v,
             FilterOp::NotEqual => text != v,
             FilterOp::Prefix => text.starts_with(v),
@@ -134,26 +173,47 @@ mod tests {
             event: "sched_process_exec".into(),
             filters: vec![filter("pathname", FilterOp::Prefix, "/dev/shm/")],
         };
-        assert!(s.matches(&exec("/dev/shm/x")));
-        assert!(!s.matches(&exec("/usr/bin/x")));
+        assert!(s.matches(&exec("/dev/shm/x"), &NoStores));
+        assert!(!s.matches(&exec("/usr/bin/x"), &NoStores));
         let mut other = exec("/dev/shm/x");
         other.name = "openat".into();
-        assert!(!s.matches(&other));
+        assert!(!s.matches(&other, &NoStores));
         let all = Selector {
             event: "*".into(),
             filters: vec![],
         };
-        assert!(all.matches(&other));
+        assert!(all.matches(&other, &NoStores));
     }
 
     #[test]
     fn special_fields_lists_and_absent_args() {
         let ev = exec("/bin/ls");
-        assert!(filter("process.comm", FilterOp::Equal, "sh").matches(&ev));
-        assert!(filter("process.uid", FilterOp::Equal, "0").matches(&ev));
-        assert!(filter("argv", FilterOp::Equal, "b").matches(&ev));
-        assert!(!filter("argv", FilterOp::NotEqual, "b").matches(&ev));
-        assert!(filter("missing", FilterOp::NotEqual, "x").matches(&ev));
-        assert!(!filter("missing", FilterOp::Equal, "x").matches(&ev));
+        assert!(filter("process.comm", FilterOp::Equal, "sh").matches(&ev, &NoStores));
+        assert!(filter("process.uid", FilterOp::Equal, "0").matches(&ev, &NoStores));
+        assert!(filter("argv", FilterOp::Equal, "b").matches(&ev, &NoStores));
+        assert!(!filter("argv", FilterOp::NotEqual, "b").matches(&ev, &NoStores));
+        assert!(filter("missing", FilterOp::NotEqual, "x").matches(&ev, &NoStores));
+        assert!(!filter("missing", FilterOp::Equal, "x").matches(&ev, &NoStores));
+    }
+
+    #[test]
+    fn blacklisted_in_asks_the_named_store() {
+        struct Listed;
+        impl SelectorStores for Listed {
+            fn blacklisted(&self, store: &str, address: &str) -> bool {
+                store == "ip-reputation" && address == "203.0.113.9"
+            }
+        }
+        let connect = |addr: &str| Event {
+            name: "security_socket_connect".into(),
+            args: vec![Arg::new("remote_addr", addr)],
+            ..exec("/x")
+        };
+        let f = filter("remote_addr", FilterOp::BlacklistedIn, "ip-reputation");
+        assert!(f.matches(&connect("203.0.113.9"), &Listed));
+        assert!(!f.matches(&connect("198.51.100.1"), &Listed));
+        assert!(!f.matches(&connect("203.0.113.9"), &NoStores));
+        let other = filter("remote_addr", FilterOp::BlacklistedIn, "elsewhere");
+        assert!(!other.matches(&connect("203.0.113.9"), &Listed));
     }
 }

@@ -823,7 +823,11 @@ fn main() {
                 stores.apply(&mut ev);
                 let mut findings = Vec::new();
                 for i in 0..copies {
-                    if !info.selectors.iter().any(|s| s.matches(&ev)) {
+                    if !info
+                        .selectors
+                        .iter()
+                        .any(|s| s.matches(&ev, stores.as_ref()))
+                    {
                         continue;
                     }
                     for det in native_fileless(&stores, &ev) {
@@ -1038,7 +1042,7 @@ fn dispatch(r: &mut Results, only: &str) {
                         .map_or(&[][..], Vec::as_slice);
                     for &i in named.iter().chain(&wildcard) {
                         let info = &infos[i];
-                        if !info.selectors.iter().any(|s| s.matches(&ev)) {
+                        if !info.selectors.iter().any(|s| s.matches(&ev, &stores)) {
                             continue;
                         }
                         let found = match logic[i] {

@@ -322,6 +322,7 @@ pub(crate) fn description_from_wit(d: guest::Description) -> m::DetectorInfo {
                             guest::FilterOp::Prefix => m::FilterOp::Prefix,
                             guest::FilterOp::Suffix => m::FilterOp::Suffix,
                             guest::FilterOp::Contains => m::FilterOp::Contains,
+                            guest::FilterOp::BlacklistedIn => m::FilterOp::BlacklistedIn,
                         },
                         value: f.value,
                     })

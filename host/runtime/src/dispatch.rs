@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use sandtrap_model::{DetectorRef, Event, Finding};
+use sandtrap_model::{AssumeListed, DetectorRef, Event, Finding, SelectorStores};
 
 use crate::component::DetectorComponent;
 use crate::detector::{Detector, Fault};
@@ -330,9 +330,25 @@ impl Dispatcher {
         // Moved, not copied: worker queues share it, and an event no
         // detector selects costs no copy of its strings.
         let ev = Arc::new(Dispatched::new(ev));
+        // Store-backed filters (`blacklisted-in`) are answered here when
+        // detectors run in turn. A worker runs after this point, once the
+        // owners of the stores it reads have handled the earlier events, so
+        // here they pass and the worker answers them (see `worker`).
+        let stores: &dyn SelectorStores = if self.threads.is_some() {
+            &AssumeListed
+        } else {
+            self.rt.stores().as_ref()
+        };
         for &i in candidates {
             let s = &self.slots[i];
-            if !s.enabled || !s.component.info().selectors.iter().any(|x| x.matches(&ev)) {
+            if !s.enabled
+                || !s
+                    .component
+                    .info()
+                    .selectors
+                    .iter()
+                    .any(|x| x.matches(&ev, stores))
+            {
                 continue;
             }
             selected = true;

@@ -26,6 +26,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use sandtrap_model::Event;
+use sandtrap_stores::Stores;
 
 use crate::detector::Detector;
 use crate::dispatch::{Dispatched, Outcome, deliver, lock, suppression_summary};
@@ -219,15 +220,26 @@ fn run(rt: &Runtime, detector: &Mutex<Detector>, queue: &Queue, results: &Sender
     loop {
         let job = next_job(rt, detector, queue, last.as_deref().map(|d| &**d), results);
         match job {
-            Taken::Events(evs) => {
+            Taken::Events(mut evs) => {
                 let mut out = Outcome::default();
+                let taken_last = evs.last().cloned();
                 {
                     let mut d = lock(detector);
                     let shed = queue.shed.swap(0, Ordering::Relaxed);
                     if shed > 0 {
                         d.note_shed(shed);
                     }
-                    deliver(rt, &mut d, &evs, &mut out);
+                    // The dispatcher let store-backed filters pass; they are
+                    // answered now that the owners have handled every
+                    // earlier event (`next_job` waited for them).
+                    let selectors = &d.component().info().selectors;
+                    if selectors.iter().any(|s| s.uses_stores()) {
+                        let stores: &Stores = rt.stores();
+                        evs.retain(|ev| selectors.iter().any(|s| s.matches(ev, stores)));
+                    }
+                    if !evs.is_empty() {
+                        deliver(rt, &mut d, &evs, &mut out);
+                    }
                     if let Some(ev) = evs.last()
                         && let Some(n) = d.take_suppressed(rt.clock.now_ns())
                     {
@@ -244,7 +256,7 @@ fn run(rt: &Runtime, detector: &Mutex<Detector>, queue: &Queue, results: &Sender
                 st.working = false;
                 drop(st);
                 queue.changed.notify_all();
-                last = evs.into_iter().next_back();
+                last = taken_last;
             }
             Taken::Swap(new) => {
                 let mut old = std::mem::replace(&mut *lock(detector), *new);

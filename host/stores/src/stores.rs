@@ -191,6 +191,17 @@ impl StoresBuilder {
     }
 }
 
+/// Store-backed selector filters (`blacklisted-in`), answered by the
+/// writable stores before any detector is called.
+impl sandtrap_model::SelectorStores for Stores {
+    fn blacklisted(&self, store: &str, address: &str) -> bool {
+        self.registry()
+            .writable()
+            .open(store)
+            .is_ok_and(|s| s.is_blacklisted(address).unwrap_or(false))
+    }
+}
+
 impl Stores {
     /// Options, starting from the defaults.
     pub fn builder() -> StoresBuilder {
