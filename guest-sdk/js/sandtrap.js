@@ -40,6 +40,7 @@ import * as dnsApi from "sandtrap:detector/dns@0.4.0";
 import * as reputationApi from "sandtrap:detector/ip-reputation@0.4.0";
 // A namespace import: the bundler turns `wire.x` into direct references.
 import * as wire from "./wire.js";
+import { BOOLEAN, BYTES, INT, STR, STR_LIST, UINT } from "./wire.js";
 import { OutputBuilder } from "./write.js";
 
 /** The contract version this SDK builds against. */
@@ -247,14 +248,6 @@ export function fromValue(value) {
 
 // ---------------------------------------------------------------------------
 // Events
-
-// Kind bytes of the argument table (wire.js KINDS).
-const STR = 0;
-const INT = 1;
-const UINT = 2;
-const BOOLEAN = 3;
-const BYTES = 4;
-const STR_LIST = 5;
 
 // The accessors below name the offsets of wire.js AT as literals: under an
 // interpreter, `AT.COMM` is a property lookup on every read.

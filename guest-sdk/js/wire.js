@@ -78,6 +78,16 @@ export const REC = Object.freeze({
 /** Argument kinds by their byte, named like the WIT `value` cases. */
 export const KINDS = Object.freeze(["str", "int", "uint", "boolean", "bytes", "str-list"]);
 
+// The same kind bytes as constants, for the readers and writers that
+// switch on them: an imported binding costs no property lookup under an
+// interpreter, as `KINDS.indexOf` or an object field would.
+export const STR = 0;
+export const INT = 1;
+export const UINT = 2;
+export const BOOLEAN = 3;
+export const BYTES = 4;
+export const STR_LIST = 5;
+
 // ---------------------------------------------------------------------------
 // UTF-8
 

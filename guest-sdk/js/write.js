@@ -13,18 +13,10 @@
 // record), strings are encoded here rather than trusted (a lone UTF-16
 // surrogate becomes U+FFFD, as TextEncoder does), and the output of one
 // call is held under the host's 4 MiB limit.
-import { ARG_LEN, KINDS, REC } from "./wire.js";
+import { ARG_LEN, BOOLEAN, BYTES, INT, KINDS, REC, STR, STR_LIST, UINT } from "./wire.js";
 
 /** Most bytes the host accepts from one `on-events` call (host: MAX_REPORT_BYTES). */
 export const MAX_REPORT_BYTES = 4 << 20;
-
-// Argument kind bytes (wire.js KINDS).
-const STR = 0;
-const INT = 1;
-const UINT = 2;
-const BOOLEAN = 3;
-const BYTES = 4;
-const STR_LIST = 5;
 
 const OUT = REC.output;
 const DETECTION = 0;
