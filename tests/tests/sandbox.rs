@@ -439,6 +439,23 @@ fn a_batch_is_delivered_in_one_call_with_each_detection_placed_at_its_event() {
     assert_eq!(d.stats().restarts, 1);
 }
 
+/// Its selector names `ip-reputation`, so denied-connect refuses to start
+/// reading any other store rather than select nothing it knows.
+#[test]
+fn denied_connect_refuses_a_store_its_selector_does_not_name() {
+    let err = MockHost::builder()
+        .detector_file(&example("denied_connect"), config(&[("store", "other")]))
+        .unwrap()
+        .build()
+        .err()
+        .expect("init refuses");
+    let text = err.to_string();
+    assert!(
+        text.contains("config \"store\"") && text.contains("\"other\""),
+        "{text}"
+    );
+}
+
 /// denied-connect selects connects with `blacklisted-in`: the host answers
 /// from the store, and the detector is called only for the one address
 /// the store blacklists.

@@ -68,3 +68,39 @@ impl DetectorInfo {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::selector::{FieldFilter, FilterOp};
+
+    fn connect_selector(store: &str) -> DetectorInfo {
+        DetectorInfo {
+            id: "reader".into(),
+            finding: FindingDefinition {
+                name: "seen".into(),
+                ..Default::default()
+            },
+            selectors: vec![Selector {
+                event: "security_socket_connect".into(),
+                filters: vec![FieldFilter {
+                    field: "remote_addr".into(),
+                    op: FilterOp::BlacklistedIn,
+                    value: store.into(),
+                }],
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_blacklisted_in_filter_must_name_its_store() {
+        assert_eq!(connect_selector("ip-reputation").validate(), Ok(()));
+        let err = connect_selector("").validate().unwrap_err();
+        assert!(
+            err.contains("blacklisted-in filter on \"remote_addr\"")
+                && err.contains("names no store"),
+            "{err}"
+        );
+    }
+}
