@@ -18,6 +18,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+// Events are built on the dispatcher's thread and freed on the detectors'
+// threads; glibc's malloc serialises such frees on its arena locks, which
+// made `sandtrap run` slower with worker threads than without.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// sandtrap: a runtime-security detector host with WebAssembly detectors.
 #[derive(Parser)]
 #[command(name = "sandtrap", version, about)]

@@ -19,6 +19,10 @@ use sandtrap_stores::Stores;
 mod report;
 use report::{Results, rss_kib};
 
+// The allocator of the `sandtrap` binary, so the figures are its figures.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn component(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../target")

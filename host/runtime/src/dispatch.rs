@@ -390,7 +390,15 @@ impl Dispatcher {
 
     /// What the detectors finished since the last call, without sending an
     /// event (threaded mode; sequential mode has nothing in flight).
+    ///
+    /// Threaded mode also wakes every detector that has events waiting: a
+    /// worker is otherwise woken only when a full batch waits for it, so a
+    /// caller calls this whenever it runs out of input for the moment, as
+    /// the live loop does after each read of the ring buffers.
     pub fn poll(&mut self) -> Outcome {
+        for w in self.slots.iter().filter_map(|s| s.worker.as_ref()) {
+            w.queue.wake();
+        }
         let mut out = Outcome::default();
         self.collect(&mut out);
         out
