@@ -407,10 +407,12 @@ impl Dispatcher {
     /// Waits until every detector has taken every event dispatched so far,
     /// and returns what they produced.
     pub fn drain(&mut self) -> Outcome {
-        for s in &self.slots {
-            if let Some(w) = &s.worker {
-                w.queue.wait_idle();
-            }
+        // All woken first, so they work through their queues side by side.
+        for w in self.slots.iter().filter_map(|s| s.worker.as_ref()) {
+            w.queue.wake();
+        }
+        for w in self.slots.iter().filter_map(|s| s.worker.as_ref()) {
+            w.queue.wait_idle();
         }
         if let Some(t) = &mut self.threads {
             for w in &mut t.retiring {
