@@ -2,8 +2,9 @@
 //! natively into the host, the boundary per event with and without
 //! batching, store calls from wasm against the same calls made natively,
 //! events per second through the host into 1, 8 and 32 detectors on a
-//! realistic stream, and the replay pipeline over a generated trace of a
-//! million events.
+//! realistic stream (one detector after the other, as replays run, and on
+//! their own threads, as `sandtrap run` does), and the replay pipeline
+//! over a generated trace of a million events.
 //!
 //! `cargo bench -p sandtrap-runtime --bench sandbox` (after `./dev guests`;
 //! `./dev bench` runs it) prints a markdown table and writes it to
