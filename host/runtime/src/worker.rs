@@ -79,6 +79,16 @@ struct State {
 }
 
 impl State {
+    /// Marks a worker that sleeps while jobs wait as woken; true when it
+    /// must be signalled.
+    fn rouse(&mut self) -> bool {
+        let wake = self.sleeping && !self.jobs.is_empty();
+        if wake {
+            self.sleeping = false;
+        }
+        wake
+    }
+
     /// The smallest sequence number not yet delivered. Jobs are queued in
     /// stream order, so the first queued event is the smallest.
     fn floor(&self) -> u64 {
@@ -154,8 +164,7 @@ impl Queue {
     }
 
     fn wake_locked(&self, mut st: MutexGuard<'_, State>) {
-        if st.sleeping && !st.jobs.is_empty() {
-            st.sleeping = false;
+        if st.rouse() {
             drop(st);
             self.work.notify_one();
         }
@@ -175,8 +184,7 @@ impl Queue {
     /// Waits for progress, waking the worker first so that what is waited
     /// for does not sit in a sleeping worker's queue.
     fn watch<'a>(&'a self, mut st: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
-        if st.sleeping && !st.jobs.is_empty() {
-            st.sleeping = false;
+        if st.rouse() {
             self.work.notify_one();
         }
         st.watchers += 1;
