@@ -9,7 +9,9 @@
 #
 # KIND: bare, fileless, denied, denied-miss (a connect the reputation store
 # does not know), or native-fileless, native-denied, native-denied-miss (the
-# same logic compiled into the host). Needs valgrind and `./dev guests`.
+# same logic compiled into the host), or batch, batch-bare (the probe called
+# with 256 typical or bare events: divide by 256 for the cost per batched
+# event). Needs valgrind and `./dev guests`.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 command -v valgrind >/dev/null || { echo "icount.sh: needs valgrind (apt-get install valgrind)" >&2; exit 1; }

@@ -391,7 +391,8 @@ fn generate_trace(n: usize) -> Vec<String> {
 ///
 /// - `profile [native-]fileless|denied|denied-miss|bare [CALLS]` loops one
 ///   detector's call on one event (a million times by default; `native-`
-///   runs the logic compiled in) for a
+///   runs the logic compiled in; `batch` and `batch-bare` call the probe
+///   with 256 typical or bare events at once) for a
 ///   profiler to attach to (`perf record`, or `valgrind --tool=cachegrind`
 ///   run with two call counts: the difference of the instruction counts
 ///   is the cost of the calls alone, free of the host's noise);
