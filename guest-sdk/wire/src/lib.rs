@@ -3,9 +3,10 @@
 //! records the stores answer with, and what a detector reports back.
 //!
 //! The host encodes each event once with [`encode_event`] and frames the
-//! events a detector selected with [`encode_batch`]; it answers store
-//! calls with [`encode_records`] of [`ProcessFields`] and the like. The
-//! Rust SDK reads both in place, through [`Batch`] and [`EventView`], and
+//! events a detector selected with [`write_batch`], straight into the
+//! memory the guest allocated for them ([`encode_batch`] frames into a
+//! `Vec`); it answers store calls with [`encode_records`] of
+//! [`ProcessFields`] and the like. The Rust SDK reads both in place, through [`Batch`] and [`EventView`], and
 //! [`Records`] of [`ProcessRecord`] and the like, decoding only the fields
 //! a detector asks for; it reports detections and errors as a record list
 //! of [`OutputFields`], which the host reads as [`OutputRecord`]s. Nothing
@@ -19,15 +20,15 @@ mod read;
 mod records;
 mod write;
 
-pub use read::{Arg, Batch, EventView, ProcessView, StrList, ValueRef};
+pub use read::{Arg, Batch, EventView, Events, ProcessView, StrList, ValueRef};
 pub use records::{
     ContainerRecord, DnsRecord, OutputKind, OutputRecord, PodRef, ProcessRecord, Record, Records,
     ReputationRecord, Status, SymbolRecord,
 };
 pub use write::{
     ContainerFields, DnsFields, EncodeError, EncodeRecord, EventHeader, OutputFields, PodFields,
-    ProcessFields, RecordsBuilder, ReputationFields, SymbolFields, WriteValue, encode_batch,
-    encode_event, encode_records,
+    ProcessFields, RecordsBuilder, ReputationFields, SymbolFields, WriteValue, batch_len,
+    encode_batch, encode_event, encode_records, write_batch,
 };
 
 /// Size of an event's fixed part, before the argument table.

@@ -85,11 +85,49 @@ impl<'a> Batch<'a> {
     }
 
     /// The events in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = EventView<'a>> + 'a {
-        let batch = *self;
-        (0..batch.count).map(move |i| batch.get(i).unwrap_or(EventView::new(&[])))
+    pub fn iter(&self) -> Events<'a> {
+        let table = self.buf.get(4..4 + 4 * self.count).unwrap_or(&[]);
+        Events {
+            buf: self.buf,
+            start: u32_at(table, 0).map_or(0, |s| s as usize),
+            table,
+        }
     }
 }
+
+/// The events of a [`Batch`] in order; one whose bounds are malformed
+/// reads as empty, as [`Batch::get`] has it.
+///
+/// It walks the offset table once, reading each offset once: this loop
+/// runs for every event a detector receives.
+#[derive(Debug, Clone)]
+pub struct Events<'a> {
+    buf: &'a [u8],
+    /// The offsets not yet passed, the current event's first.
+    table: &'a [u8],
+    /// The current event's start.
+    start: usize,
+}
+
+impl<'a> Iterator for Events<'a> {
+    type Item = EventView<'a>;
+
+    fn next(&mut self) -> Option<EventView<'a>> {
+        let rest = self.table.get(4..)?;
+        let end = u32_at(rest, 0).map_or(self.buf.len(), |e| e as usize);
+        let ev = self.buf.get(self.start..end).unwrap_or(&[]);
+        self.table = rest;
+        self.start = end;
+        Some(EventView::new(ev))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.table.len() / 4;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Events<'_> {}
 
 /// One event, read in place.
 #[derive(Debug, Clone, Copy)]

@@ -242,6 +242,45 @@ fn empty_batch() {
     assert!(Batch::new(&[]).is_empty());
 }
 
+/// The host lowers a batch with `write_batch` into memory the guest
+/// allocated: it must refuse a buffer of the wrong size and an iterator
+/// that yields more or fewer events than it announced, not overrun.
+#[test]
+fn write_batch_fills_exactly_its_buffer() {
+    let encoded: Vec<Vec<u8>> = vectors().iter().map(encode).collect();
+    let events = || encoded.iter().map(Vec::as_slice);
+    let len = batch_len(events()).expect("fits");
+    let mut buf = vec![0xaa; len];
+    write_batch(&mut buf, events()).expect("writes");
+    assert_eq!(buf, batch_of(&vectors()));
+
+    for wrong in [len - 1, len + 1] {
+        let mut buf = vec![0; wrong];
+        assert_eq!(
+            write_batch(&mut buf, events()),
+            Err(EncodeError::BufferSize)
+        );
+    }
+
+    /// Announces one event fewer than it yields.
+    #[derive(Clone)]
+    struct Liar<'a>(std::slice::Iter<'a, Vec<u8>>, usize);
+    impl<'a> Iterator for Liar<'a> {
+        type Item = &'a [u8];
+        fn next(&mut self) -> Option<&'a [u8]> {
+            self.0.next().map(Vec::as_slice)
+        }
+    }
+    impl ExactSizeIterator for Liar<'_> {
+        fn len(&self) -> usize {
+            self.1
+        }
+    }
+    let liar = Liar(encoded.iter(), encoded.len() - 1);
+    let mut buf = vec![0; batch_len(liar.clone()).expect("fits")];
+    assert_eq!(write_batch(&mut buf, liar), Err(EncodeError::ShortIterator));
+}
+
 #[test]
 fn the_documented_example() {
     let evs = &vectors()[1..2];
@@ -285,12 +324,19 @@ pub(crate) fn vector_is_current(file: &str, bytes: &[u8]) {
 }
 
 /// Every prefix of a valid batch, and the batch with each byte replaced,
-/// decodes without panicking.
+/// decodes without panicking; the batch's iterator, which walks the
+/// offset table once, yields exactly what indexing each event does.
 #[test]
 fn malformed_buffers_never_panic() {
     let buf = batch_of(&vectors());
     let walk = |b: &[u8]| {
         let batch = Batch::new(b);
+        let walked: Vec<&[u8]> = batch.iter().map(|e| e.as_bytes()).collect();
+        let indexed: Vec<&[u8]> = (0..batch.len())
+            .map(|i| batch.get(i).map_or(&[][..], |e| e.as_bytes()))
+            .collect();
+        assert_eq!(walked, indexed, "{b:?}");
+        assert_eq!(batch.iter().len(), batch.len());
         for e in batch.iter() {
             let _ = decoded(e);
             let _ = (

@@ -41,16 +41,19 @@ pub enum EncodeError {
     /// Offsets are 32-bit: an event, batch or answer beyond 4 GiB cannot
     /// be framed.
     TooLarge,
-    /// The records yielded fewer items than their iterator announced, so
-    /// the offset table cannot be filled.
+    /// The records yielded another number of items than their iterator
+    /// announced, so the offset table cannot be filled.
     ShortIterator,
+    /// The buffer given to [`write_batch`] is not the batch's size.
+    BufferSize,
 }
 
 impl std::fmt::Display for EncodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             EncodeError::TooLarge => "encoding larger than 4 GiB",
-            EncodeError::ShortIterator => "fewer records than announced",
+            EncodeError::ShortIterator => "more or fewer records than announced",
+            EncodeError::BufferSize => "buffer does not match the batch's size",
         })
     }
 }
@@ -209,25 +212,76 @@ fn to_u32(n: usize) -> Result<u32, EncodeError> {
     u32::try_from(n).map_err(|_| EncodeError::TooLarge)
 }
 
-/// Writes a batch of already encoded events to `out` (cleared first).
+/// Writes a batch of already encoded events to `out` (cleared first; left
+/// empty on error).
 pub fn encode_batch<'e, I>(out: &mut Vec<u8>, events: I) -> Result<(), EncodeError>
 where
     I: ExactSizeIterator<Item = &'e [u8]> + Clone,
 {
     out.clear();
-    let count = events.len();
-    let table = 4 + 4 * count;
-    let total: usize = table + events.clone().map(<[u8]>::len).sum::<usize>();
+    let total = batch_len(events.clone())?;
+    out.resize(total, 0);
+    write_batch(out, events).inspect_err(|_| out.clear())
+}
+
+/// The size in bytes of the batch of `events`; `TooLarge` when it cannot
+/// be framed with 32-bit offsets.
+pub fn batch_len<'e, I>(events: I) -> Result<usize, EncodeError>
+where
+    I: ExactSizeIterator<Item = &'e [u8]>,
+{
+    let table = 4usize
+        .checked_add(events.len().checked_mul(4).ok_or(EncodeError::TooLarge)?)
+        .ok_or(EncodeError::TooLarge)?;
+    let total = events
+        .map(<[u8]>::len)
+        .try_fold(table, usize::checked_add)
+        .ok_or(EncodeError::TooLarge)?;
     to_u32(total)?;
-    out.reserve(total);
-    out.extend_from_slice(&to_u32(count)?.to_le_bytes());
+    Ok(total)
+}
+
+/// Writes the batch of `events` into `out`, which must be exactly
+/// [`batch_len`] bytes long: the host lowers a batch straight into a
+/// guest's memory with it, with no buffer of its own in between. On error
+/// the contents of `out` are unspecified.
+pub fn write_batch<'e, I>(out: &mut [u8], events: I) -> Result<(), EncodeError>
+where
+    I: ExactSizeIterator<Item = &'e [u8]>,
+{
+    let count = events.len();
+    let table = count
+        .checked_mul(4)
+        .and_then(|n| n.checked_add(4))
+        .ok_or(EncodeError::TooLarge)?;
+    // Every offset is below the buffer's length, so none overflows.
+    to_u32(out.len())?;
+    if table > out.len() {
+        return Err(EncodeError::BufferSize);
+    }
+    let (head, mut rest) = out.split_at_mut(table);
+    let (count_bytes, starts) = head.split_at_mut(4);
+    count_bytes.copy_from_slice(&to_u32(count)?.to_le_bytes());
+    let mut slots = starts.chunks_exact_mut(4);
     let mut start = table;
-    for e in events.clone() {
-        out.extend_from_slice(&to_u32(start)?.to_le_bytes());
+    for e in events {
+        // An iterator that yields more than it announced would overrun
+        // the offset table.
+        let slot = slots.next().ok_or(EncodeError::ShortIterator)?;
+        slot.copy_from_slice(&(start as u32).to_le_bytes());
+        if e.len() > rest.len() {
+            return Err(EncodeError::BufferSize);
+        }
+        let (dst, tail) = std::mem::take(&mut rest).split_at_mut(e.len());
+        dst.copy_from_slice(e);
+        rest = tail;
         start += e.len();
     }
-    for e in events {
-        out.extend_from_slice(e);
+    if slots.next().is_some() {
+        return Err(EncodeError::ShortIterator);
+    }
+    if !rest.is_empty() {
+        return Err(EncodeError::BufferSize);
     }
     Ok(())
 }

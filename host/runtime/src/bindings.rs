@@ -22,4 +22,4 @@ pub use generated::sandtrap::detector::{
     containers, dns, host, ip_reputation, kernel_symbols, processes, registry, syscalls, system,
     types,
 };
-pub use generated::{Detector, DetectorPre};
+pub use generated::{Detector, DetectorIndices, DetectorPre};

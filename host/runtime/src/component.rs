@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use sandtrap_model::{CONTRACT_VERSION, DetectorInfo};
 use wasmtime::Store;
+use wasmtime::component::ComponentExportIndex;
 
-use crate::bindings::DetectorPre;
+use crate::bindings::{DetectorIndices, DetectorPre};
 use crate::convert;
 use crate::engine::Runtime;
 use crate::error::LoadError;
@@ -20,6 +21,12 @@ const GUEST: &str = "sandtrap:detector/guest@";
 pub struct DetectorComponent {
     pub(crate) origin: String,
     pub(crate) pre: DetectorPre<HostState>,
+    /// `on-events`, called with a batch lowered by [`crate::gather::Gather`]
+    /// rather than through the generated bindings.
+    pub(crate) on_events: ComponentExportIndex,
+    /// The generated bindings' export indices, for instances made from
+    /// `pre`'s `InstancePre` directly.
+    pub(crate) indices: DetectorIndices,
     pub(crate) info: DetectorInfo,
     pub(crate) contract: String,
     pub(crate) imports: Vec<String>,
@@ -50,10 +57,23 @@ impl DetectorComponent {
             origin: origin.to_owned(),
             message: format!("{e:#}"),
         })?;
+        let on_events = component
+            .get_export_index(None, format!("{GUEST}{contract}"))
+            .and_then(|guest| component.get_export_index(Some(&guest), "on-events"))
+            .ok_or_else(|| LoadError::Link {
+                origin: origin.to_owned(),
+                message: format!("no on-events export in {GUEST}{contract}"),
+            })?;
+        let indices = DetectorIndices::new(pre.instance_pre()).map_err(|e| LoadError::Link {
+            origin: origin.to_owned(),
+            message: format!("{e:#}"),
+        })?;
         let info = describe(rt, origin, &pre)?;
         Ok(Arc::new(Self {
             origin: origin.to_owned(),
             pre,
+            on_events,
+            indices,
             info,
             contract,
             imports,

@@ -8,12 +8,14 @@
 use std::sync::Arc;
 
 use sandtrap_model::{Detection, Event};
+use wasmtime::component::{Func, TypedFunc};
 use wasmtime::{Store, Trap};
 
 use crate::bindings::Detector as Bindings;
 use crate::component::DetectorComponent;
 use crate::engine::{EPOCH_TICK, Mode, Runtime};
 use crate::error::LoadError;
+use crate::gather::Gather;
 use crate::limits::{Limits, RateLimiter};
 use crate::state::{HostState, LogLine, Output};
 
@@ -79,6 +81,8 @@ pub struct Fault {
 struct Live {
     store: Store<HostState>,
     bindings: Bindings,
+    /// `on-events`, typechecked against [`Gather`] when instantiated.
+    on_events: Func,
 }
 
 /// A loaded detector.
@@ -102,12 +106,7 @@ pub struct Detector {
     enabled: bool,
     /// Id under which this instance runs, when not the component's own.
     instance: Option<String>,
-    /// The last batch's buffer, reused so a call allocates nothing.
-    batch_buf: Vec<u8>,
 }
-
-/// Larger batch buffers are freed after the call rather than kept.
-const MAX_KEPT_BATCH_BUFFER: usize = 1 << 20;
 
 pub(crate) fn new_store(rt: &Runtime, detector_id: String, limits: &Limits) -> Store<HostState> {
     let state = HostState::new(
@@ -200,7 +199,6 @@ impl Detector {
             unreported: 0,
             enabled: true,
             instance: None,
-            batch_buf: Vec::new(),
             component,
             config,
             limits,
@@ -224,17 +222,31 @@ impl Detector {
     fn instantiate(&mut self, rt: &Runtime) -> Result<Live, String> {
         let mut store = new_store(rt, self.id().to_owned(), &self.limits);
         arm(rt, &mut store, &self.limits);
-        let bindings = self
+        let instance = self
             .component
             .pre
+            .instance_pre()
             .instantiate(&mut store)
             .map_err(|e| describe_trap(&e, &self.limits))?;
+        let bindings = self
+            .component
+            .indices
+            .load(&mut store, &instance)
+            .map_err(|e| format!("{e:#}"))?;
+        let on_events = *instance
+            .get_typed_func::<(Gather<'static>,), ()>(&mut store, &self.component.on_events)
+            .map_err(|e| format!("on-events: {e:#}"))?
+            .func();
         arm(rt, &mut store, &self.limits);
         match bindings
             .sandtrap_detector_guest()
             .call_init(&mut store, &self.config)
         {
-            Ok(Ok(())) => Ok(Live { store, bindings }),
+            Ok(Ok(())) => Ok(Live {
+                store,
+                bindings,
+                on_events,
+            }),
             Ok(Err(msg)) => Err(msg),
             Err(e) => Err(describe_trap(&e, &self.limits)),
         }
@@ -353,13 +365,14 @@ impl Detector {
         self.ensure_instance(rt)?;
         self.stats.events += events.len() as u64;
         self.stats.calls += 1;
-        let mut batch = std::mem::take(&mut self.batch_buf);
-        if let Err(e) = sandtrap_wire::encode_batch(&mut batch, events.iter().copied()) {
-            self.stats.errors += events.len() as u64;
-            tracing::warn!(detector = %self.id(), "batch not delivered: {e}");
-            self.batch_buf = batch;
-            return Ok(Vec::new());
-        }
+        let len = match sandtrap_wire::batch_len(events.iter().copied()) {
+            Ok(len) => len,
+            Err(e) => {
+                self.stats.errors += events.len() as u64;
+                tracing::warn!(detector = %self.id(), "batch not delivered: {e}");
+                return Ok(Vec::new());
+            }
+        };
         let started = std::time::Instant::now();
         let limits = &self.limits;
         let live = self.live.as_mut().expect("instance present: made above");
@@ -369,17 +382,14 @@ impl Detector {
         state.store_budget =
             per_event.saturating_mul(u32::try_from(events.len()).unwrap_or(u32::MAX));
         state.output = Some(Output::default());
-        let result = live
-            .bindings
-            .sandtrap_detector_guest()
-            .call_on_events(&mut live.store, &batch);
+        // SAFETY: `on_events` was typechecked against `(Gather<'static>,)`
+        // when the instance was made; only the lifetime differs here.
+        #[allow(unsafe_code, reason = "a typechecked function, typed again per call")]
+        let on_events = unsafe { TypedFunc::<(Gather<'_>,), ()>::new_unchecked(live.on_events) };
+        let result = on_events.call(&mut live.store, (Gather { events, len },));
         let out = live.store.data_mut().output.take().unwrap_or_default();
         let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.stats.observe_latency(ns);
-        // The buffer is kept for the next call, but not a huge one.
-        if batch.capacity() <= MAX_KEPT_BATCH_BUFFER {
-            self.batch_buf = batch;
-        }
         match result {
             Ok(()) => {
                 self.consecutive_faults = 0;

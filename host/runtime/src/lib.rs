@@ -28,6 +28,7 @@ mod detector;
 mod dispatch;
 mod engine;
 mod error;
+mod gather;
 mod hotload;
 mod imports;
 mod limits;
