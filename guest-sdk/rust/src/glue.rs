@@ -55,6 +55,8 @@ pub fn on_events<T: Detector>(batch: &[u8]) {
         };
         for (i, ev) in batch.iter().enumerate() {
             match d.on_event(&ev) {
+                // Most events find nothing: keep that path to a test.
+                Ok(list) if list.is_empty() => {}
                 Ok(list) => found.extend(list.into_iter().map(|d| (index(i), Found::Detection(d)))),
                 Err(message) => found.push((index(i), Found::Error(message))),
             }
