@@ -111,6 +111,9 @@ impl Detector for Probe {
                 self.call(entity);
             }
         }
+        if self.detections == 0 {
+            return Ok(Vec::new());
+        }
         Ok((0..self.detections)
             .map(|_| Detection::new().field("n", u64::from(self.n)))
             .collect())
