@@ -163,6 +163,12 @@ typedef exports_sandtrap_detector_guest_filter_op_t st_filter_op;
 /* The field is an address the reputation store named by the value
  * blacklists; answered by the host from the store. */
 #define ST_BLACKLISTED_IN EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_BLACKLISTED_IN
+/* The field equals an item of the configuration list named by the value;
+ * the host reads the list from each instance's configuration. */
+#define ST_IN_CONFIG EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_IN_CONFIG
+/* The field is a domain listed under the configuration key named by the
+ * value, or a subdomain of one (no case, a trailing dot ignored). */
+#define ST_DOMAIN_IN_CONFIG EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_DOMAIN_IN_CONFIG
 
 typedef sandtrap_detector_host_log_level_t st_log_level;
 #define ST_LOG_TRACE SANDTRAP_DETECTOR_HOST_LOG_LEVEL_TRACE

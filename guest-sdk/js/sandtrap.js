@@ -58,6 +58,12 @@ export const FILTER_OPS = Object.freeze([
   // The field is an address the reputation store named by the value
   // blacklists; the host answers it from the store.
   "blacklisted-in",
+  // The field equals an item of the configuration list named by the value;
+  // the host reads the list from each instance's configuration.
+  "in-config",
+  // The field is a domain listed under the configuration key named by the
+  // value, or a subdomain of one (no case, a trailing dot ignored).
+  "domain-in-config",
 ]);
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"];
 const STORE_ERROR_KINDS = ["not-found", "store-unhealthy", "not-implemented", "invalid-argument"];

@@ -459,6 +459,56 @@ fn denied_connect_refuses_a_store_its_selector_does_not_name() {
 /// denied-connect selects connects with `blacklisted-in`: the host answers
 /// from the store, and the detector is called only for the one address
 /// the store blacklists.
+/// `domain-in-config`: the host reads the feed's `deny_domains` from its
+/// configuration, so answers about other domains cost it no call, and an
+/// instance configured without the key is not called at all.
+#[test]
+fn a_config_list_filter_spares_the_call() {
+    let dns = |pid: u32, query: &str, ip: &str| {
+        event(
+            "dns_response",
+            proc(pid, 1, 5, "resolver"),
+            vec![
+                Arg::new("query", query),
+                Arg::new("answers", vec![format!("{query} 300 IN A {ip}")]),
+            ],
+        )
+    };
+    let answers = [
+        ("www.example.com.", "93.184.216.34"),
+        ("C2.Evil.Example.", "203.0.113.50"),
+        ("evil.example.org.", "198.51.100.7"),
+        ("notevil.example.", "192.0.2.1"),
+    ];
+    for (config, want_calls) in [(vec![("deny_domains", "evil.example")], 1), (vec![], 0)] {
+        let config = config
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let mut h = MockHost::builder()
+            .detector_file(&example("ip_reputation_feed"), config)
+            .unwrap()
+            .build()
+            .unwrap();
+        let mut found = Vec::new();
+        for (i, (query, ip)) in answers.iter().enumerate() {
+            found.extend(h.send(dns(10 + i as u32, query, ip)));
+        }
+        let stats = h.dispatcher().detectors()[0].stats();
+        assert_eq!(
+            (stats.events, stats.calls),
+            (want_calls, want_calls),
+            "called only for the denied domain"
+        );
+        assert_eq!(found.len() as u64, want_calls, "{found:?}");
+        if want_calls == 1 {
+            let r = h.stores().reputation().open("ip-reputation").unwrap();
+            assert!(r.is_blacklisted("203.0.113.50").unwrap());
+            assert!(!r.is_blacklisted("198.51.100.7").unwrap());
+        }
+    }
+}
+
 #[test]
 fn a_store_backed_filter_spares_the_call() {
     use sandtrap_model::{ConflictPolicy, Reputation, ReputationStatus};

@@ -49,7 +49,13 @@ impl Detector for Feed {
     fn describe() -> Description {
         describe("ip-reputation-feed", "IP reputation feed", "0.1.0")
             .description("Registers the ip-reputation store, loads configured lists and adds addresses of denied domains seen in DNS answers.")
-            .selector(select("dns_response"))
+            // The host reads `deny_domains` from each instance's configuration
+            // and calls the feed only for answers about those domains.
+            .selector(select("dns_response").filter(
+                "query",
+                FilterOp::DomainInConfig,
+                "deny_domains",
+            ))
             .uses("dns")
             .finding(
                 finding("denied_domain_resolved", Severity::Medium)

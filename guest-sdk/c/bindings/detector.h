@@ -378,6 +378,14 @@ typedef uint8_t exports_sandtrap_detector_guest_severity_t;
 // such store is registered. The host answers it from the store, so a
 // detector that only cares about blacklisted addresses is not called
 // for the others.
+// 
+// `in-config`: the field equals one of the items listed under the
+// detector's configuration key named by the filter's value (split on
+// commas and whitespace). `domain-in-config`: the field is a domain
+// (without case, a trailing dot ignored) listed under that key, or a
+// subdomain of one. The host reads the list from each instance's
+// configuration, so a detector whose interest depends on it is not
+// called for other events; a key that is not set lists nothing.
 typedef uint8_t exports_sandtrap_detector_guest_filter_op_t;
 
 #define EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_EQUAL 0
@@ -386,6 +394,8 @@ typedef uint8_t exports_sandtrap_detector_guest_filter_op_t;
 #define EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_SUFFIX 3
 #define EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_CONTAINS 4
 #define EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_BLACKLISTED_IN 5
+#define EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_IN_CONFIG 6
+#define EXPORTS_SANDTRAP_DETECTOR_GUEST_FILTER_OP_DOMAIN_IN_CONFIG 7
 
 // `field` names an event argument, or one of `process.comm`,
 // `process.exe`, `process.uid`, `process.pid`, `container.id`.

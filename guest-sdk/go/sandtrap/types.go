@@ -83,6 +83,14 @@ const (
 	// OpBlacklistedIn: the field is an address that the reputation store
 	// named by the value blacklists; the host answers it from the store.
 	OpBlacklistedIn
+	// OpInConfig: the field equals an item of the configuration list named
+	// by the value; the host reads the list from each instance's
+	// configuration.
+	OpInConfig
+	// OpDomainInConfig: the field is a domain listed under the
+	// configuration key named by the value, or a subdomain of one (no
+	// case, a trailing dot ignored).
+	OpDomainInConfig
 )
 
 // FieldFilter is one condition of a [Selector]. Field names an argument or

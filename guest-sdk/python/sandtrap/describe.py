@@ -12,8 +12,20 @@ from .values import field as _field
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 # `blacklisted-in`: the field is an address the reputation store named by
-# the value blacklists; the host answers it from the store.
-FILTER_OPS = ("equal", "not-equal", "prefix", "suffix", "contains", "blacklisted-in")
+# the value blacklists; the host answers it from the store. `in-config`:
+# the field equals an item of the configuration list named by the value;
+# `domain-in-config`: the field is a domain listed there, or a subdomain of
+# one. The host reads those lists from each instance's configuration.
+FILTER_OPS = (
+    "equal",
+    "not-equal",
+    "prefix",
+    "suffix",
+    "contains",
+    "blacklisted-in",
+    "in-config",
+    "domain-in-config",
+)
 
 
 def to_severity(s):

@@ -59,16 +59,7 @@ pub(crate) fn run(path: &Path, json: bool, cache_dir: Option<PathBuf>) -> anyhow
         let filters: Vec<String> = s
             .filters
             .iter()
-            .map(|x| {
-                format!(
-                    "{} {} {:?}",
-                    x.field,
-                    serde_json::to_value(x.op)
-                        .map(|v| v.as_str().unwrap_or("").to_owned())
-                        .unwrap_or_default(),
-                    x.value
-                )
-            })
+            .map(|x| format!("{} {} {:?}", x.field, x.op.name(), x.value))
             .collect();
         if filters.is_empty() {
             writeln!(out, "  {}", s.event)?;

@@ -64,6 +64,18 @@ impl DetectorInfo {
                     f.field, s.event
                 ));
             }
+            if let Some(f) = s
+                .filters
+                .iter()
+                .find(|f| f.op.reads_config() && f.value.is_empty())
+            {
+                return Err(format!(
+                    "the {} filter on {:?} of selector {:?} names no configuration key",
+                    f.op.name(),
+                    f.field,
+                    s.event
+                ));
+            }
         }
         Ok(())
     }
@@ -87,10 +99,25 @@ mod tests {
                     field: "remote_addr".into(),
                     op: FilterOp::BlacklistedIn,
                     value: store.into(),
+                    items: Vec::new(),
                 }],
             }],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_config_list_filter_must_name_its_key() {
+        let mut info = connect_selector("ip-reputation");
+        info.selectors[0].filters[0].op = FilterOp::DomainInConfig;
+        info.selectors[0].filters[0].value = "deny_domains".into();
+        assert_eq!(info.validate(), Ok(()));
+        info.selectors[0].filters[0].value = String::new();
+        let err = info.validate().unwrap_err();
+        assert!(
+            err.contains("domain-in-config") && err.contains("configuration key"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -29,6 +29,38 @@ pub enum FilterOp {
     /// The host looks it up before any wasm call, so a detector that only
     /// cares about blacklisted addresses is not called for the others.
     BlacklistedIn,
+    /// The field equals one of the items of the detector's configuration
+    /// key named by the filter's value (a list split on commas and
+    /// whitespace, as the SDKs read lists). The host resolves the list
+    /// for each instance ([`Selector::with_config`]), so a detector whose
+    /// interest depends on its configuration is not called for the rest.
+    InConfig,
+    /// The field is a domain name (compared without case, a trailing dot
+    /// ignored) that is one of the domains listed under the configuration
+    /// key named by the filter's value, or a subdomain of one.
+    DomainInConfig,
+}
+
+impl FilterOp {
+    /// The contract's name for it (`not-equal`, `domain-in-config`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            FilterOp::Equal => "equal",
+            FilterOp::NotEqual => "not-equal",
+            FilterOp::Prefix => "prefix",
+            FilterOp::Suffix => "suffix",
+            FilterOp::Contains => "contains",
+            FilterOp::BlacklistedIn => "blacklisted-in",
+            FilterOp::InConfig => "in-config",
+            FilterOp::DomainInConfig => "domain-in-config",
+        }
+    }
+
+    /// Whether the filter's value names a configuration key whose list
+    /// the host resolves per instance.
+    pub fn reads_config(self) -> bool {
+        matches!(self, FilterOp::InConfig | FilterOp::DomainInConfig)
+    }
 }
 
 /// Store lookups a filter may need; the host's stores implement it.
@@ -64,8 +96,14 @@ pub struct FieldFilter {
     pub field: String,
     /// Comparison.
     pub op: FilterOp,
-    /// Operand.
+    /// Operand: the text compared, or the store (`blacklisted-in`) or the
+    /// configuration key (`in-config`, `domain-in-config`) it names.
     pub value: String,
+    /// For `in-config` and `domain-in-config`: the configured items, filled
+    /// in per instance by [`Selector::with_config`] (domains lowercased,
+    /// without a trailing dot). Empty, the filter passes nothing.
+    #[serde(skip)]
+    pub items: Vec<String>,
 }
 
 /// Events a detector wants: name (`*` for all) and filters that must all pass.
@@ -79,6 +117,31 @@ pub struct Selector {
 }
 
 impl Selector {
+    /// This selector for one instance: the lists of its `in-config` and
+    /// `domain-in-config` filters read from `config`. A key that is
+    /// absent lists nothing, so its filter passes no event.
+    pub fn with_config(&self, config: &[(String, String)]) -> Selector {
+        let mut s = self.clone();
+        for f in s.filters.iter_mut().filter(|f| f.op.reads_config()) {
+            let raw = config
+                .iter()
+                .find(|(k, _)| *k == f.value)
+                .map_or("", |(_, v)| v.as_str());
+            let items = raw
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|s| !s.is_empty());
+            f.items = if f.op == FilterOp::DomainInConfig {
+                items
+                    .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+                    .filter(|d| !d.is_empty())
+                    .collect()
+            } else {
+                items.map(str::to_owned).collect()
+            };
+        }
+        s
+    }
+
     /// Whether a filter of this selector needs the stores.
     pub fn uses_stores(&self) -> bool {
         self.filters.iter().any(|f| f.op == FilterOp::BlacklistedIn)
@@ -133,8 +196,22 @@ impl FieldFilter {
             FilterOp::Prefix => text.starts_with(v),
             FilterOp::Suffix => text.ends_with(v),
             FilterOp::Contains => text.contains(v),
+            FilterOp::InConfig => self.items.iter().any(|i| i == text),
+            FilterOp::DomainInConfig => {
+                let name = text.trim_end_matches('.').as_bytes();
+                self.items.iter().any(|d| in_domain(name, d.as_bytes()))
+            }
         }
     }
+}
+
+/// Whether `name` is `domain` or a subdomain of it, without case;
+/// `domain` is already lowercase.
+fn in_domain(name: &[u8], domain: &[u8]) -> bool {
+    let Some(start) = name.len().checked_sub(domain.len()) else {
+        return false;
+    };
+    name[start..].eq_ignore_ascii_case(domain) && (start == 0 || name[start - 1] == b'.')
 }
 
 #[cfg(test)]
@@ -164,6 +241,7 @@ mod tests {
             field: field.into(),
             op,
             value: value.into(),
+            items: Vec::new(),
         }
     }
 
@@ -215,5 +293,64 @@ mod tests {
         assert!(!f.matches(&connect("203.0.113.9"), &NoStores));
         let other = filter("remote_addr", FilterOp::BlacklistedIn, "elsewhere");
         assert!(!other.matches(&connect("203.0.113.9"), &Listed));
+    }
+
+    #[test]
+    fn config_lists_are_resolved_per_instance() {
+        let dns = |query: &str| Event {
+            name: "dns_response".into(),
+            args: vec![
+                Arg::new("query", query),
+                Arg::new(
+                    "answers",
+                    vec!["a".to_string(), "x.evil.example".to_string()],
+                ),
+            ],
+            ..exec("/x")
+        };
+        let s = Selector {
+            event: "dns_response".into(),
+            filters: vec![filter("query", FilterOp::DomainInConfig, "deny_domains")],
+        };
+        // Unresolved, or resolved without the key: nothing passes.
+        assert!(!s.matches(&dns("evil.example"), &NoStores));
+        assert!(!s.with_config(&[]).matches(&dns("evil.example"), &NoStores));
+
+        let config = [(
+            "deny_domains".to_owned(),
+            "Evil.Example., ,bad.test".to_owned(),
+        )];
+        let s = s.with_config(&config);
+        assert_eq!(s.filters[0].items, ["evil.example", "bad.test"]);
+        for hit in ["evil.example", "c2.EVIL.example.", "a.b.bad.test"] {
+            assert!(s.matches(&dns(hit), &NoStores), "{hit}");
+        }
+        for miss in [
+            "notevil.example",
+            "evil.example.com",
+            "example",
+            "",
+            "é.bad.tesx",
+        ] {
+            assert!(!s.matches(&dns(miss), &NoStores), "{miss}");
+        }
+        // A list argument passes when one of its items does.
+        let answers = filter("answers", FilterOp::DomainInConfig, "deny_domains");
+        let answers = Selector {
+            event: "*".into(),
+            filters: vec![answers],
+        }
+        .with_config(&config);
+        assert!(answers.matches(&dns("other.test"), &NoStores));
+
+        let exact = Selector {
+            event: "*".into(),
+            filters: vec![filter("process.comm", FilterOp::InConfig, "shells")],
+        }
+        .with_config(&[("shells".to_owned(), "bash sh,zsh".to_owned())]);
+        assert!(exact.matches(&exec("/x"), &NoStores), "comm sh is listed");
+        let mut ev = exec("/x");
+        ev.process.comm = "SH".into();
+        assert!(!exact.matches(&ev, &NoStores), "in-config compares exactly");
     }
 }

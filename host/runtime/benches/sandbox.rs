@@ -1034,8 +1034,13 @@ fn dispatch(r: &mut Results, only: &str) {
                     .entry(rel)
                     .or_insert_with(|| DetectorComponent::load(&rt, rel, &component(rel)).unwrap())
                     .clone();
-                infos.push(c.info().clone());
-                let mut d = Detector::start(&rt, c, config(cfg), unlimited()).unwrap();
+                // The native side selects as the host does: with the lists
+                // the configuration names read in.
+                let cfg = config(cfg);
+                let mut info = c.info().clone();
+                info.selectors = info.selectors.iter().map(|s| s.with_config(&cfg)).collect();
+                infos.push(info);
+                let mut d = Detector::start(&rt, c, cfg, unlimited()).unwrap();
                 if *kind != Logic::Feed {
                     d = d.renamed(&rt, format!("d-{i}")).unwrap();
                 }

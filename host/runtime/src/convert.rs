@@ -323,8 +323,11 @@ pub(crate) fn description_from_wit(d: guest::Description) -> m::DetectorInfo {
                             guest::FilterOp::Suffix => m::FilterOp::Suffix,
                             guest::FilterOp::Contains => m::FilterOp::Contains,
                             guest::FilterOp::BlacklistedIn => m::FilterOp::BlacklistedIn,
+                            guest::FilterOp::InConfig => m::FilterOp::InConfig,
+                            guest::FilterOp::DomainInConfig => m::FilterOp::DomainInConfig,
                         },
                         value: f.value,
+                        items: Vec::new(),
                     })
                     .collect(),
             })

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use sandtrap_model::{Detection, Event};
+use sandtrap_model::{Detection, Event, Selector};
 use wasmtime::component::{Func, TypedFunc};
 use wasmtime::{Store, Trap};
 
@@ -89,6 +89,9 @@ struct Live {
 pub struct Detector {
     component: Arc<DetectorComponent>,
     config: Vec<(String, String)>,
+    /// The component's selectors with this instance's configuration lists
+    /// read in (`in-config`, `domain-in-config`).
+    selectors: Arc<[Selector]>,
     limits: Limits,
     live: Option<Live>,
     stats: DetectorStats,
@@ -193,7 +196,13 @@ impl Detector {
                 });
             }
         }
+        let selectors = info
+            .selectors
+            .iter()
+            .map(|s| s.with_config(&config))
+            .collect();
         let mut d = Self {
+            selectors,
             event_limiter: RateLimiter::new(limits.events_per_second),
             finding_limiter: RateLimiter::new(limits.findings_per_second),
             unreported: 0,
@@ -274,6 +283,12 @@ impl Detector {
     /// Its component.
     pub fn component(&self) -> &Arc<DetectorComponent> {
         &self.component
+    }
+
+    /// The events it is called for: its component's selectors, with the
+    /// lists its configuration names read in.
+    pub fn selectors(&self) -> &Arc<[Selector]> {
+        &self.selectors
     }
 
     /// Its counters.

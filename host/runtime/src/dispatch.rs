@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use sandtrap_model::{AssumeListed, DetectorRef, Event, Finding, SelectorStores};
+use sandtrap_model::{AssumeListed, DetectorRef, Event, Finding, Selector, SelectorStores};
 
 use crate::component::DetectorComponent;
 use crate::detector::{Detector, Fault};
@@ -67,6 +67,8 @@ pub struct Dispatcher {
 struct Slot {
     id: String,
     component: Arc<DetectorComponent>,
+    /// The detector's selectors, its configuration's lists read in.
+    selectors: Arc<[Selector]>,
     enabled: bool,
     detector: Arc<Mutex<Detector>>,
     worker: Option<Worker>,
@@ -136,6 +138,7 @@ impl Dispatcher {
     fn slot(&self, detector: Detector) -> Result<Slot, LoadError> {
         let id = detector.id().to_owned();
         let component = detector.component().clone();
+        let selectors = detector.selectors().clone();
         let enabled = detector.enabled();
         let suppressing = detector.has_suppressed();
         let detector = Arc::new(Mutex::new(detector));
@@ -153,6 +156,7 @@ impl Dispatcher {
         Ok(Slot {
             id,
             component,
+            selectors,
             enabled,
             detector,
             worker,
@@ -186,6 +190,7 @@ impl Dispatcher {
         };
         let slot = &mut self.slots[i];
         slot.component = detector.component().clone();
+        slot.selectors = detector.selectors().clone();
         slot.enabled = detector.enabled();
         match &slot.worker {
             Some(w) => w.queue.push_control(Job::Swap(Box::new(detector))),
@@ -221,13 +226,7 @@ impl Dispatcher {
         self.by_event.clear();
         self.wildcard.clear();
         for (i, s) in self.slots.iter().enumerate() {
-            let mut names: Vec<&str> = s
-                .component
-                .info()
-                .selectors
-                .iter()
-                .map(|s| s.event.as_str())
-                .collect();
+            let mut names: Vec<&str> = s.selectors.iter().map(|s| s.event.as_str()).collect();
             names.sort_unstable();
             names.dedup();
             for name in names {
@@ -341,14 +340,7 @@ impl Dispatcher {
         };
         for &i in candidates {
             let s = &self.slots[i];
-            if !s.enabled
-                || !s
-                    .component
-                    .info()
-                    .selectors
-                    .iter()
-                    .any(|x| x.matches(&ev, stores))
-            {
+            if !s.enabled || !s.selectors.iter().any(|x| x.matches(&ev, stores)) {
                 continue;
             }
             selected = true;
