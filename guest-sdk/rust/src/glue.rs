@@ -53,14 +53,7 @@ pub fn on_events<T: Detector>(batch: &[u8]) {
             }));
             return;
         };
-        for (i, ev) in batch.iter().enumerate() {
-            match d.on_event(&ev) {
-                // Most events find nothing: keep that path to a test.
-                Ok(list) if list.is_empty() => {}
-                Ok(list) => found.extend(list.into_iter().map(|d| (index(i), Found::Detection(d)))),
-                Err(message) => found.push((index(i), Found::Error(message))),
-            }
-        }
+        each_event(d, batch, &mut found);
     });
     if found.is_empty() {
         return;
@@ -76,6 +69,36 @@ pub fn on_events<T: Detector>(batch: &[u8]) {
             *out = Vec::new();
         }
     });
+}
+
+/// The loop over a batch, in a function of its own: inlined into
+/// `on_events` with the rest of the export, the compiled loop kept its
+/// values on the stack rather than in registers, and this loop runs for
+/// every event a detector receives. What an event found is kept out of
+/// line for the same reason.
+#[inline(never)]
+fn each_event<T: Detector>(d: &mut T, batch: Batch<'_>, found: &mut Vec<(u32, Found)>) {
+    for (i, ev) in batch.iter().enumerate() {
+        let index = u32::try_from(i).unwrap_or(u32::MAX);
+        match d.on_event(&ev) {
+            // Most events find nothing: keep that path to a test.
+            Ok(list) if list.is_empty() => {}
+            Ok(list) => keep(found, index, list),
+            Err(message) => keep_error(found, index, message),
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn keep(found: &mut Vec<(u32, Found)>, index: u32, list: Vec<crate::Detection>) {
+    found.extend(list.into_iter().map(|d| (index, Found::Detection(d))));
+}
+
+#[cold]
+#[inline(never)]
+fn keep_error(found: &mut Vec<(u32, Found)>, index: u32, message: String) {
+    found.push((index, Found::Error(message)));
 }
 
 /// `close` export.
