@@ -302,7 +302,7 @@ fn run(rt: &Runtime, detector: &Mutex<Detector>, queue: &Queue, results: &Sender
                     // The dispatcher let store-backed filters pass; they are
                     // answered now that the owners have handled every
                     // earlier event (`next_job` waited for them).
-                    let selectors = d.selectors().clone();
+                    let selectors = d.selectors();
                     if selectors.iter().any(|s| s.uses_stores()) {
                         let stores: &Stores = rt.stores();
                         evs.retain(|ev| selectors.iter().any(|s| s.matches(ev, stores)));
