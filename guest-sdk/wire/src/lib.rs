@@ -6,9 +6,10 @@
 //! events a detector selected with [`write_batch`], straight into the
 //! memory the guest allocated for them ([`encode_batch`] frames into a
 //! `Vec`); it answers store calls with [`encode_records`] of
-//! [`ProcessFields`] and the like. The Rust SDK reads both in place, through [`Batch`] and [`EventView`], and
-//! [`Records`] of [`ProcessRecord`] and the like, decoding only the fields
-//! a detector asks for; it reports detections and errors as a record list
+//! [`ProcessFields`] and the like. The Rust SDK reads both in place,
+//! through [`Batch`] and [`EventView`], and [`Records`] of
+//! [`ProcessRecord`] and the like, decoding only the fields a detector
+//! asks for; it reports detections and errors as a record list
 //! of [`OutputFields`], which the host reads as [`OutputRecord`]s. Nothing
 //! here allocates on the read side, and no input makes a reader panic: a
 //! malformed field reads as absent.
