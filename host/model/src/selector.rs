@@ -295,6 +295,25 @@ mod tests {
         assert!(!other.matches(&connect("203.0.113.9"), &Listed));
     }
 
+    /// `name` spells each op as the contract and the configuration files
+    /// (serde) do, so `inspect` and error messages use the same words.
+    #[test]
+    fn op_names_are_the_serialised_names() {
+        use FilterOp::*;
+        for op in [
+            Equal,
+            NotEqual,
+            Prefix,
+            Suffix,
+            Contains,
+            BlacklistedIn,
+            InConfig,
+            DomainInConfig,
+        ] {
+            assert_eq!(serde_json::to_value(op).unwrap(), op.name(), "{op:?}");
+        }
+    }
+
     #[test]
     fn config_lists_are_resolved_per_instance() {
         let dns = |query: &str| Event {
