@@ -3,7 +3,7 @@
 //! records the stores answer with, and what a detector reports back.
 //!
 //! The host encodes each event once with [`encode_event`] and frames the
-//! events a detector selected with [`write_batch`], straight into the
+//! events a detector selected with a [`BatchFrame`], straight into the
 //! memory the guest allocated for them ([`encode_batch`] frames into a
 //! `Vec`); it answers store calls with [`encode_records`] of
 //! [`ProcessFields`] and the like. The Rust SDK reads both in place,
@@ -27,9 +27,9 @@ pub use records::{
     ReputationRecord, Status, SymbolRecord,
 };
 pub use write::{
-    ContainerFields, DnsFields, EncodeError, EncodeRecord, EventHeader, OutputFields, PodFields,
-    ProcessFields, RecordsBuilder, ReputationFields, SymbolFields, WriteValue, batch_len,
-    encode_batch, encode_event, encode_records, write_batch,
+    BatchFrame, ContainerFields, DnsFields, EncodeError, EncodeRecord, EventHeader, OutputFields,
+    PodFields, ProcessFields, RecordsBuilder, ReputationFields, SymbolFields, WriteValue,
+    encode_batch, encode_event, encode_records,
 };
 
 /// Size of an event's fixed part, before the argument table.

@@ -115,7 +115,8 @@ fn encode(ev: &Ev) -> Vec<u8> {
 fn batch_of(evs: &[Ev]) -> Vec<u8> {
     let encoded: Vec<Vec<u8>> = evs.iter().map(encode).collect();
     let mut out = Vec::new();
-    encode_batch(&mut out, encoded.iter().map(Vec::as_slice)).expect("batch encodes");
+    let slices: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+    encode_batch(&mut out, &slices).expect("batch encodes");
     out
 }
 
@@ -236,49 +237,55 @@ fn typed_accessors() {
 #[test]
 fn empty_batch() {
     let mut out = vec![9; 3];
-    encode_batch(&mut out, std::iter::empty::<&[u8]>()).expect("encodes");
+    encode_batch(&mut out, &[]).expect("encodes");
     assert_eq!(out, [0, 0, 0, 0]);
     assert!(Batch::new(&out).is_empty());
     assert!(Batch::new(&[]).is_empty());
 }
 
-/// The host lowers a batch with `write_batch` into memory the guest
-/// allocated: it must refuse a buffer of the wrong size and an iterator
-/// that yields more or fewer events than it announced, not overrun.
+/// The host writes a planned batch into memory the guest allocated: the
+/// write must refuse a buffer of the wrong size and events that are not
+/// the ones planned, not overrun; a frame is reused from batch to batch.
 #[test]
-fn write_batch_fills_exactly_its_buffer() {
+fn a_batch_frame_fills_exactly_its_buffer() {
     let encoded: Vec<Vec<u8>> = vectors().iter().map(encode).collect();
-    let events = || encoded.iter().map(Vec::as_slice);
-    let len = batch_len(events()).expect("fits");
+    let events: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+    let mut frame = BatchFrame::default();
+    assert!(frame.is_empty());
+    let mut unplanned = vec![0; 4];
+    assert_eq!(
+        frame.write(&mut unplanned, &[]),
+        Err(EncodeError::BufferSize)
+    );
+
+    let len = frame.plan(&events).expect("fits");
+    assert_eq!(frame.len(), len);
     let mut buf = vec![0xaa; len];
-    write_batch(&mut buf, events()).expect("writes");
+    frame.write(&mut buf, &events).expect("writes");
     assert_eq!(buf, batch_of(&vectors()));
 
     for wrong in [len - 1, len + 1] {
         let mut buf = vec![0; wrong];
-        assert_eq!(
-            write_batch(&mut buf, events()),
-            Err(EncodeError::BufferSize)
-        );
+        assert_eq!(frame.write(&mut buf, &events), Err(EncodeError::BufferSize));
     }
+    // One event fewer, or an event longer than planned.
+    let mut buf = vec![0; len];
+    assert_eq!(
+        frame.write(&mut buf, &events[1..]),
+        Err(EncodeError::BufferSize)
+    );
+    let longest = *events.iter().max_by_key(|e| e.len()).expect("vectors");
+    let longer = vec![longest; events.len()];
+    assert!(longer.concat().len() > events.concat().len());
+    assert_eq!(frame.write(&mut buf, &longer), Err(EncodeError::BufferSize));
 
-    /// Announces one event fewer than it yields.
-    #[derive(Clone)]
-    struct Liar<'a>(std::slice::Iter<'a, Vec<u8>>, usize);
-    impl<'a> Iterator for Liar<'a> {
-        type Item = &'a [u8];
-        fn next(&mut self) -> Option<&'a [u8]> {
-            self.0.next().map(Vec::as_slice)
-        }
-    }
-    impl ExactSizeIterator for Liar<'_> {
-        fn len(&self) -> usize {
-            self.1
-        }
-    }
-    let liar = Liar(encoded.iter(), encoded.len() - 1);
-    let mut buf = vec![0; batch_len(liar.clone()).expect("fits")];
-    assert_eq!(write_batch(&mut buf, liar), Err(EncodeError::ShortIterator));
+    // Planned again, the frame holds only the new batch.
+    let one = [events[1]];
+    let len = frame.plan(&one).expect("fits");
+    let mut buf = vec![0; len];
+    frame.write(&mut buf, &one).expect("writes");
+    assert_eq!(buf, batch_of(&vectors()[1..2]));
+    assert_eq!(Batch::new(&buf).len(), 1);
 }
 
 #[test]

@@ -44,7 +44,8 @@ pub enum EncodeError {
     /// The records yielded another number of items than their iterator
     /// announced, so the offset table cannot be filled.
     ShortIterator,
-    /// The buffer given to [`write_batch`] is not the batch's size.
+    /// The buffer given to [`BatchFrame::write`] is not the planned
+    /// batch's size, or the events are not the ones planned.
     BufferSize,
 }
 
@@ -214,76 +215,99 @@ fn to_u32(n: usize) -> Result<u32, EncodeError> {
 
 /// Writes a batch of already encoded events to `out` (cleared first; left
 /// empty on error).
-pub fn encode_batch<'e, I>(out: &mut Vec<u8>, events: I) -> Result<(), EncodeError>
-where
-    I: ExactSizeIterator<Item = &'e [u8]> + Clone,
-{
+pub fn encode_batch(out: &mut Vec<u8>, events: &[&[u8]]) -> Result<(), EncodeError> {
     out.clear();
-    let total = batch_len(events.clone())?;
+    let mut frame = BatchFrame::default();
+    let total = frame.plan(events)?;
     out.resize(total, 0);
-    write_batch(out, events).inspect_err(|_| out.clear())
+    frame.write(out, events).inspect_err(|_| out.clear())
 }
 
-/// The size in bytes of the batch of `events`; `TooLarge` when it cannot
-/// be framed with 32-bit offsets.
-pub fn batch_len<'e, I>(events: I) -> Result<usize, EncodeError>
-where
-    I: ExactSizeIterator<Item = &'e [u8]>,
-{
-    let table = 4usize
-        .checked_add(events.len().checked_mul(4).ok_or(EncodeError::TooLarge)?)
-        .ok_or(EncodeError::TooLarge)?;
-    let total = events
-        .map(<[u8]>::len)
-        .try_fold(table, usize::checked_add)
-        .ok_or(EncodeError::TooLarge)?;
-    to_u32(total)?;
-    Ok(total)
+/// The frame of a batch: its count and offset table, and its size.
+///
+/// The host plans a batch before it asks the guest for memory, because
+/// the guest must allocate the batch's size first, then writes it straight
+/// into that memory with [`BatchFrame::write`]: the table in one copy and
+/// each event in one copy. Planning computes the offsets in the same pass
+/// that sums the sizes, so the write is a loop of copies and nothing else.
+/// A frame is kept between batches so that planning allocates nothing.
+#[derive(Debug, Clone, Default)]
+pub struct BatchFrame {
+    /// The count and the offset table, encoded.
+    head: Vec<u8>,
+    /// The size of the whole batch.
+    len: usize,
 }
 
-/// Writes the batch of `events` into `out`, which must be exactly
-/// [`batch_len`] bytes long: the host lowers a batch straight into a
-/// guest's memory with it, with no buffer of its own in between. On error
-/// the contents of `out` are unspecified.
-pub fn write_batch<'e, I>(out: &mut [u8], events: I) -> Result<(), EncodeError>
-where
-    I: ExactSizeIterator<Item = &'e [u8]>,
-{
-    let count = events.len();
-    let table = count
-        .checked_mul(4)
-        .and_then(|n| n.checked_add(4))
-        .ok_or(EncodeError::TooLarge)?;
-    // Every offset is below the buffer's length, so none overflows.
-    to_u32(out.len())?;
-    if table > out.len() {
-        return Err(EncodeError::BufferSize);
+impl BatchFrame {
+    /// Plans the batch of `events` and returns its size in bytes;
+    /// `TooLarge` when it cannot be framed with 32-bit offsets.
+    #[inline]
+    pub fn plan(&mut self, events: &[&[u8]]) -> Result<usize, EncodeError> {
+        self.head.clear();
+        self.len = 0;
+        let table = events
+            .len()
+            .checked_mul(4)
+            .and_then(|n| n.checked_add(4))
+            .ok_or(EncodeError::TooLarge)?;
+        self.head.resize(table, 0);
+        let (count, slots) = self.head.split_at_mut(4);
+        count.copy_from_slice(&to_u32(events.len())?.to_le_bytes());
+        // Saturating: a sum past `usize` is refused below like any sum
+        // past 4 GiB. While the sum fits in 32 bits, so does every offset
+        // before it, so the casts below only truncate in a plan that fails.
+        let mut start = table;
+        for (slot, e) in slots.chunks_exact_mut(4).zip(events) {
+            slot.copy_from_slice(&(start as u32).to_le_bytes());
+            start = start.saturating_add(e.len());
+        }
+        if to_u32(start).is_err() {
+            self.head.clear();
+            return Err(EncodeError::TooLarge);
+        }
+        self.len = start;
+        Ok(start)
     }
-    let (head, mut rest) = out.split_at_mut(table);
-    let (count_bytes, starts) = head.split_at_mut(4);
-    count_bytes.copy_from_slice(&to_u32(count)?.to_le_bytes());
-    let mut slots = starts.chunks_exact_mut(4);
-    let mut start = table;
-    for e in events {
-        // An iterator that yields more than it announced would overrun
-        // the offset table.
-        let slot = slots.next().ok_or(EncodeError::ShortIterator)?;
-        slot.copy_from_slice(&(start as u32).to_le_bytes());
-        if e.len() > rest.len() {
+
+    /// The size in bytes of the batch last planned.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no batch is planned (a planned batch holds its count, so
+    /// even a batch of no events is not empty).
+    pub fn is_empty(&self) -> bool {
+        self.head.is_empty()
+    }
+
+    /// Writes the planned batch into `out`, which must be exactly
+    /// [`len`](Self::len) bytes long; `events` must be the events planned.
+    /// Another buffer size, or events of another count or total size, is
+    /// refused rather than overrun. On error the contents of `out` are
+    /// unspecified.
+    #[inline]
+    pub fn write(&self, out: &mut [u8], events: &[&[u8]]) -> Result<(), EncodeError> {
+        if self.head.is_empty()
+            || out.len() != self.len
+            || events.len() != (self.head.len() - 4) / 4
+        {
             return Err(EncodeError::BufferSize);
         }
-        let (dst, tail) = std::mem::take(&mut rest).split_at_mut(e.len());
-        dst.copy_from_slice(e);
-        rest = tail;
-        start += e.len();
+        let (head, mut rest) = out.split_at_mut(self.head.len());
+        head.copy_from_slice(&self.head);
+        for e in events {
+            let Some((dst, tail)) = std::mem::take(&mut rest).split_at_mut_checked(e.len()) else {
+                return Err(EncodeError::BufferSize);
+            };
+            dst.copy_from_slice(e);
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            return Err(EncodeError::BufferSize);
+        }
+        Ok(())
     }
-    if slots.next().is_some() {
-        return Err(EncodeError::ShortIterator);
-    }
-    if !rest.is_empty() {
-        return Err(EncodeError::BufferSize);
-    }
-    Ok(())
 }
 
 /// One record of a store answer, appended to a record list by

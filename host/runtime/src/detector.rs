@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use sandtrap_model::{Detection, Event, Selector};
+use sandtrap_wire::BatchFrame;
 use wasmtime::component::{Func, TypedFunc};
 use wasmtime::{Store, Trap};
 
@@ -109,6 +110,9 @@ pub struct Detector {
     enabled: bool,
     /// Id under which this instance runs, when not the component's own.
     instance: Option<String>,
+    /// The frame of the batch being delivered, kept so that framing a
+    /// batch allocates nothing.
+    frame: BatchFrame,
 }
 
 pub(crate) fn new_store(rt: &Runtime, detector_id: String, limits: &Limits) -> Store<HostState> {
@@ -216,6 +220,7 @@ impl Detector {
             consecutive_faults: 0,
             recent_faults: std::collections::VecDeque::new(),
             clock_ns: 0,
+            frame: BatchFrame::default(),
             quarantined: None,
             last_fault: None,
             captured: Vec::new(),
@@ -380,14 +385,11 @@ impl Detector {
         self.ensure_instance(rt)?;
         self.stats.events += events.len() as u64;
         self.stats.calls += 1;
-        let len = match sandtrap_wire::batch_len(events.iter().copied()) {
-            Ok(len) => len,
-            Err(e) => {
-                self.stats.errors += events.len() as u64;
-                tracing::warn!(detector = %self.id(), "batch not delivered: {e}");
-                return Ok(Vec::new());
-            }
-        };
+        if let Err(e) = self.frame.plan(events) {
+            self.stats.errors += events.len() as u64;
+            tracing::warn!(detector = %self.id(), "batch not delivered: {e}");
+            return Ok(Vec::new());
+        }
         let started = std::time::Instant::now();
         let limits = &self.limits;
         let live = self.live.as_mut().expect("instance present: made above");
@@ -401,7 +403,11 @@ impl Detector {
         // when the instance was made; only the lifetime differs here.
         #[allow(unsafe_code, reason = "a typechecked function, typed again per call")]
         let on_events = unsafe { TypedFunc::<(Gather<'_>,), ()>::new_unchecked(live.on_events) };
-        let result = on_events.call(&mut live.store, (Gather { events, len },));
+        let gather = Gather {
+            frame: &self.frame,
+            events,
+        };
+        let result = on_events.call(&mut live.store, (gather,));
         let out = live.store.data_mut().output.take().unwrap_or_default();
         let ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.stats.observe_latency(ns);

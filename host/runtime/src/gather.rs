@@ -15,19 +15,20 @@
 
 use std::mem::MaybeUninit;
 
+use sandtrap_wire::BatchFrame;
 use wasmtime::ValRaw;
 use wasmtime::component::__internal::{
     CanonicalAbiInfo, InstanceType, InterfaceType, LowerContext,
 };
 use wasmtime::component::{ComponentType, Lower};
 
-/// Encoded events to frame as one batch (`docs/wire-encoding.md`) in guest
-/// memory. `len` is their [`sandtrap_wire::batch_len`], checked by the
-/// caller before the call so that a batch too large to frame is refused
-/// without a call rather than failing in the middle of one.
+/// Encoded events to write as one batch (`docs/wire-encoding.md`) in guest
+/// memory, with the frame the caller planned for them before the call, so
+/// that a batch too large to frame is refused without a call rather than
+/// failing in the middle of one.
 pub(crate) struct Gather<'a> {
+    pub(crate) frame: &'a BatchFrame,
     pub(crate) events: &'a [&'a [u8]],
-    pub(crate) len: usize,
 }
 
 impl Gather<'_> {
@@ -35,11 +36,13 @@ impl Gather<'_> {
     /// guest pointer and length of the list.
     fn store<T>(&self, cx: &mut LowerContext<'_, T>) -> wasmtime::Result<(usize, usize)> {
         // `realloc` checks that the block it returns lies inside memory.
-        let ptr = cx.realloc(0, 0, 1, self.len)?;
-        let dst = &mut cx.as_slice_mut()[ptr..][..self.len];
-        sandtrap_wire::write_batch(dst, self.events.iter().copied())
+        let len = self.frame.len();
+        let ptr = cx.realloc(0, 0, 1, len)?;
+        let dst = &mut cx.as_slice_mut()[ptr..][..len];
+        self.frame
+            .write(dst, self.events)
             .map_err(|e| wasmtime::format_err!("framing the batch: {e}"))?;
-        Ok((ptr, self.len))
+        Ok((ptr, len))
     }
 }
 
