@@ -1,6 +1,6 @@
-//! Threaded dispatch: a detector that stalls delays no other detector, and
-//! a detector that reads a writable store still sees its owner's writes
-//! for earlier events.
+//! Threaded dispatch: a detector that stalls delays no other detector, a
+//! detector that reads a writable store still sees its owner's writes for
+//! earlier events, and `poll` wakes a worker that waits for a batch.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -267,5 +267,47 @@ fn a_detector_that_falls_behind_catches_up_in_batches() {
         "{} calls for {EVENTS} events",
         stats.calls
     );
+    pipeline.close();
+}
+
+/// A sleeping worker is woken by a batch's worth of events, not by each:
+/// fewer wait for `poll`. With the idle interval at an hour, nothing but
+/// `poll` can deliver the three events below, so the test fails (after its
+/// minute) if `poll` stops waking workers.
+#[test]
+fn poll_wakes_a_worker_for_fewer_events_than_a_batch() {
+    let rt = live_runtime();
+    let mut pipeline =
+        Dispatcher::threaded(rt.clone(), 1024).summary_interval(Duration::from_secs(3600));
+    pipeline
+        .add(start(
+            &rt,
+            &misbehave(),
+            Some("steady"),
+            &[("mode", "ok")],
+            unlimited(),
+        ))
+        .unwrap();
+    // Let the worker find its queue empty and go to sleep; were it still
+    // starting, it would take the events without being woken and the test
+    // would prove nothing (but still pass).
+    std::thread::sleep(Duration::from_millis(200));
+    let mut seqs: Vec<u64> = Vec::new();
+    for pid in 0..3 {
+        let out = pipeline.process(event("openat", proc(3000 + pid, 1, 5, "x"), vec![]));
+        seqs.extend(out.findings.iter().map(|f| f.event.seq));
+    }
+    let started = Instant::now();
+    while seqs.len() < 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "poll delivered {} of 3 events",
+            seqs.len()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        seqs.extend(pipeline.poll().findings.iter().map(|f| f.event.seq));
+    }
+    assert_eq!(seqs, [1, 2, 3]);
+    assert_eq!(pipeline.detectors()[0].stats().events, 3);
     pipeline.close();
 }

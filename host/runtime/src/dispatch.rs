@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::Duration;
 
 use sandtrap_model::{AssumeListed, DetectorRef, Event, Finding, Selector, SelectorStores};
 
@@ -11,7 +12,7 @@ use crate::component::DetectorComponent;
 use crate::detector::{Detector, Fault};
 use crate::engine::Runtime;
 use crate::error::LoadError;
-use crate::worker::{Job, Queue, Worker};
+use crate::worker::{Job, Queue, SUMMARY_INTERVAL, Worker};
 
 /// Ancestors attached to a finding (parent, grandparent, …).
 pub const FINDING_ANCESTRY_DEPTH: u32 = 8;
@@ -80,6 +81,8 @@ struct Slot {
 
 struct Threads {
     capacity: usize,
+    /// Passed to each worker started from now on (see [`Dispatcher::summary_interval`]).
+    idle: Duration,
     tx: Sender<Outcome>,
     rx: Receiver<Outcome>,
     /// Workers of removed detectors, finishing their queues.
@@ -114,11 +117,26 @@ impl Dispatcher {
         let mut d = Self::new(rt);
         d.threads = Some(Threads {
             capacity: queue_capacity,
+            idle: SUMMARY_INTERVAL,
             tx,
             rx,
             retiring: Vec::new(),
         });
         d
+    }
+
+    /// Threaded: how long a worker with nothing to do sleeps before it
+    /// reports the findings its limit suppressed (default 1 s), for the
+    /// workers of detectors added from now on. A sleeping worker is woken
+    /// by 256 waiting events (eight calls' worth), so fewer also wait that
+    /// long unless [`poll`](Self::poll) wakes it, which is why the live
+    /// loop polls after each read of the ring buffers. No effect when
+    /// sequential.
+    pub fn summary_interval(mut self, every: Duration) -> Self {
+        if let Some(t) = &mut self.threads {
+            t.idle = every;
+        }
+        self
     }
 
     /// Whether detectors run on their own threads.
@@ -145,12 +163,18 @@ impl Dispatcher {
         let worker = match &self.threads {
             None => None,
             Some(t) => Some(
-                Worker::spawn(self.rt.clone(), detector.clone(), t.capacity, t.tx.clone())
-                    .map_err(|e| LoadError::Init {
-                        origin: component.origin().to_owned(),
-                        detector: id.clone(),
-                        message: format!("cannot start its thread: {e}"),
-                    })?,
+                Worker::spawn(
+                    self.rt.clone(),
+                    detector.clone(),
+                    t.capacity,
+                    t.idle,
+                    t.tx.clone(),
+                )
+                .map_err(|e| LoadError::Init {
+                    origin: component.origin().to_owned(),
+                    detector: id.clone(),
+                    message: format!("cannot start its thread: {e}"),
+                })?,
             ),
         };
         Ok(Slot {

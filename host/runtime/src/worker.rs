@@ -40,8 +40,9 @@ use crate::detector::Detector;
 use crate::dispatch::{Dispatched, Outcome, deliver, lock, suppression_summary};
 use crate::engine::Runtime;
 
-/// How often an idle worker reports findings its limit suppressed.
-const SUMMARY_INTERVAL: Duration = Duration::from_secs(1);
+/// How often an idle worker reports findings its limit suppressed, unless
+/// the dispatcher sets another interval.
+pub const SUMMARY_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Most events handed to a detector in one call. The call shares one CPU
 /// deadline, so this bounds how much one slow event can cost its
@@ -117,11 +118,15 @@ pub(crate) struct Queue {
     shed: AtomicU64,
     /// Queues of the owners of the writable stores this detector declared.
     owners: Mutex<Vec<Arc<Queue>>>,
+    /// How long the worker sleeps, when nothing wakes it, before it reports
+    /// suppressed findings; events that wait for it are delivered then too.
+    idle: Duration,
 }
 
 impl Queue {
-    fn new(capacity: usize) -> Self {
+    fn new(capacity: usize, idle: Duration) -> Self {
         Self {
+            idle,
             state: Mutex::new(State::default()),
             work: Condvar::new(),
             progress: Condvar::new(),
@@ -231,9 +236,10 @@ impl Worker {
         rt: Arc<Runtime>,
         detector: Arc<Mutex<Detector>>,
         capacity: usize,
+        idle: Duration,
         results: Sender<Outcome>,
     ) -> std::io::Result<Self> {
-        let queue = Arc::new(Queue::new(capacity));
+        let queue = Arc::new(Queue::new(capacity, idle));
         let id = lock(&detector).id().to_owned();
         // Thread names show in `top -H`; Linux keeps 15 bytes.
         let name: String = format!("st:{id}").chars().take(15).collect();
@@ -357,7 +363,7 @@ fn next_job(
             st.sleeping = true;
             let (guard, timeout) = queue
                 .work
-                .wait_timeout(st, SUMMARY_INTERVAL)
+                .wait_timeout(st, queue.idle)
                 .unwrap_or_else(PoisonError::into_inner);
             st = guard;
             st.sleeping = false;
@@ -459,7 +465,7 @@ mod tests {
     /// or by `wake`, and not by each event: every wake is a context switch.
     #[test]
     fn a_sleeping_worker_is_woken_per_batch_not_per_event() {
-        let q = Queue::new(4 * WAKE_AT);
+        let q = Queue::new(4 * WAKE_AT, SUMMARY_INTERVAL);
         q.lock().sleeping = true;
         for seq in 1..WAKE_AT as u64 {
             assert!(q.push_event(&event(seq)));
@@ -485,7 +491,7 @@ mod tests {
     /// would shed.
     #[test]
     fn a_small_queue_wakes_its_worker_when_full() {
-        let q = Queue::new(3);
+        let q = Queue::new(3, SUMMARY_INTERVAL);
         q.lock().sleeping = true;
         assert!(q.push_event(&event(1)));
         assert!(q.push_event(&event(2)));
@@ -500,7 +506,7 @@ mod tests {
     /// first queued event, or everything once the queue is empty.
     #[test]
     fn wait_before_returns_the_floor() {
-        let q = Queue::new(8);
+        let q = Queue::new(8, SUMMARY_INTERVAL);
         assert_eq!(q.wait_before(5), u64::MAX);
         assert!(q.push_event(&event(7)));
         assert!(q.push_event(&event(9)));
