@@ -286,6 +286,15 @@ fn a_batch_frame_fills_exactly_its_buffer() {
     frame.write(&mut buf, &one).expect("writes");
     assert_eq!(buf, batch_of(&vectors()[1..2]));
     assert_eq!(Batch::new(&buf).len(), 1);
+
+    // Past 4 GiB (one 1 MiB event, 4,097 times) the plan fails and leaves
+    // the frame empty, so nothing can be written with it.
+    let big = vec![0u8; 1 << 20];
+    let many = vec![big.as_slice(); 4097];
+    assert_eq!(frame.plan(&many), Err(EncodeError::TooLarge));
+    assert!(frame.is_empty());
+    let mut buf = vec![0; 4];
+    assert_eq!(frame.write(&mut buf, &[]), Err(EncodeError::BufferSize));
 }
 
 #[test]

@@ -246,14 +246,18 @@ impl BatchFrame {
     pub fn plan(&mut self, events: &[&[u8]]) -> Result<usize, EncodeError> {
         self.head.clear();
         self.len = 0;
+        // Every check that can fail comes before the table is written,
+        // but the last, which clears it: a frame that failed to plan is
+        // empty, and `write` refuses it.
+        let count = to_u32(events.len())?;
         let table = events
             .len()
             .checked_mul(4)
             .and_then(|n| n.checked_add(4))
             .ok_or(EncodeError::TooLarge)?;
         self.head.resize(table, 0);
-        let (count, slots) = self.head.split_at_mut(4);
-        count.copy_from_slice(&to_u32(events.len())?.to_le_bytes());
+        let (count_bytes, slots) = self.head.split_at_mut(4);
+        count_bytes.copy_from_slice(&count.to_le_bytes());
         // Saturating: a sum past `usize` is refused below like any sum
         // past 4 GiB. While the sum fits in 32 bits, so does every offset
         // before it, so the casts below only truncate in a plan that fails.
@@ -294,7 +298,9 @@ impl BatchFrame {
         {
             return Err(EncodeError::BufferSize);
         }
-        let (head, mut rest) = out.split_at_mut(self.head.len());
+        let Some((head, mut rest)) = out.split_at_mut_checked(self.head.len()) else {
+            return Err(EncodeError::BufferSize);
+        };
         head.copy_from_slice(&self.head);
         for e in events {
             let Some((dst, tail)) = std::mem::take(&mut rest).split_at_mut_checked(e.len()) else {
@@ -361,6 +367,18 @@ pub struct RecordsBuilder {
 }
 
 impl RecordsBuilder {
+    /// A builder with room for `records` records of `bytes` bytes in all,
+    /// so that an answer whose size is known roughly up front (an ancestry
+    /// of at most so many processes) is built without growing its buffers
+    /// record by record.
+    pub fn with_capacity(records: usize, bytes: usize) -> Self {
+        RecordsBuilder {
+            data: Vec::with_capacity(bytes),
+            starts: Vec::with_capacity(records),
+            error: None,
+        }
+    }
+
     /// Appends one record. After an error the builder ignores further
     /// records and `finish` reports the error.
     pub fn push<R: EncodeRecord + ?Sized>(&mut self, record: &R) {
