@@ -126,7 +126,19 @@ where
 #[derive(Default)]
 pub(crate) struct RecordList(wire::RecordsBuilder);
 
+/// Room reserved per process record of an answer: the fixed part and a
+/// name, a path and a short argv. A longer record grows the buffer once.
+pub(crate) const PROCESS_RECORD_HINT: usize = 256;
+
 impl RecordList {
+    /// Room for `records` records of about `each` bytes.
+    pub(crate) fn with_capacity(records: usize, each: usize) -> Self {
+        RecordList(wire::RecordsBuilder::with_capacity(
+            records,
+            records.saturating_mul(each),
+        ))
+    }
+
     pub(crate) fn push(&mut self, record: &impl wire::EncodeRecord) {
         self.0.push(record);
     }

@@ -26,7 +26,7 @@ impl types::Host for HostState {}
 impl processes::Host for HostState {
     fn get_process(&mut self, entity_id: u64) -> Answer<Records> {
         self.charge_store_call()?;
-        let mut answer = convert::RecordList::default();
+        let mut answer = convert::RecordList::with_capacity(1, convert::PROCESS_RECORD_HINT);
         let found = self
             .stores
             .registry()
@@ -49,12 +49,14 @@ impl processes::Host for HostState {
     /// Encoded from the tree under its lock: no process is copied.
     fn get_ancestry(&mut self, entity_id: u64, max_depth: u32) -> Answer<Records> {
         self.charge_store_call()?;
-        let mut answer = convert::RecordList::default();
-        let walked = self.stores.registry().processes().visit_ancestry(
-            entity_id,
-            max_depth.min(MAX_ANCESTRY),
-            &mut |p| answer.push(&convert::process(p)),
-        );
+        let depth = max_depth.min(MAX_ANCESTRY);
+        let mut answer =
+            convert::RecordList::with_capacity(depth as usize, convert::PROCESS_RECORD_HINT);
+        let walked =
+            self.stores
+                .registry()
+                .processes()
+                .visit_ancestry(entity_id, depth, &mut |p| answer.push(&convert::process(p)));
         Ok(walked.map_err(store_error).and_then(|()| answer.finish()))
     }
 }
