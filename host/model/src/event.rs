@@ -77,7 +77,32 @@ impl Event {
             };
             (a.name.as_str(), v)
         });
+        // Room for the whole encoding first: grown field by field, a
+        // typical event's buffer was reallocated nine times.
+        out.reserve(self.encoded_len());
         sandtrap_wire::encode_event(out, &header, args)
+    }
+
+    /// The size of the event's encoding: the header, an entry per
+    /// argument, and every string's bytes (a string list's with its table).
+    fn encoded_len(&self) -> usize {
+        let p = &self.process;
+        let strings = self.name.len() + p.comm.len() + p.exe.len() + p.container_id.len();
+        let args: usize = self
+            .args
+            .iter()
+            .map(|a| {
+                sandtrap_wire::ARG_LEN
+                    + a.name.len()
+                    + match &a.value {
+                        Value::Str(s) => s.len(),
+                        Value::Bytes(b) => b.len(),
+                        Value::StrList(l) => l.iter().map(|s| 8 + s.len()).sum(),
+                        Value::Int(_) | Value::Uint(_) | Value::Bool(_) => 0,
+                    }
+            })
+            .sum();
+        sandtrap_wire::HEADER_LEN + strings + args
     }
 
     /// An integer argument of either signedness, if it fits in `u64`.
@@ -350,6 +375,23 @@ mod tests {
         assert_eq!(ev.arg("f"), Some(&Value::Bytes(vec![0, 1])));
         let back: Event = serde_json::from_str(&serde_json::to_string(&ev).unwrap()).unwrap();
         assert_eq!(back, ev);
+    }
+
+    /// The encoding is sized before it is written, so that its buffer is
+    /// allocated once: the size must be the encoding's own.
+    #[test]
+    fn the_encoding_is_sized_exactly() {
+        let lines = [
+            r#"{"timestamp":1,"name":"x"}"#,
+            r#"{"seq":3,"timestamp":10,"name":"sched_process_exec","process":{"pid":5,"comm":"sh","exe":"/bin/sh","container_id":"abc"},"args":{"b":"s","a":-2,"c":7,"d":true,"e":["x","yz",""],"f":{"base64":"AAE="},"g":[]}}"#,
+        ];
+        for line in lines {
+            let ev: Event = serde_json::from_str(line).unwrap();
+            let mut out = Vec::new();
+            ev.encode(&mut out).unwrap();
+            assert_eq!(ev.encoded_len(), out.len(), "{line}");
+            assert_eq!(out.capacity(), out.len(), "{line}: one allocation");
+        }
     }
 
     #[test]
