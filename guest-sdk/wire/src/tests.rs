@@ -376,9 +376,32 @@ fn malformed_buffers_never_panic() {
     }
 }
 
+/// `encode_event` sizes an event before writing it, so that its buffer
+/// is allocated once: the size must be the encoding's own.
+#[test]
+fn an_event_is_sized_exactly() {
+    for ev in vectors() {
+        let args = || ev.args.iter().map(|(n, v)| (*n, v.write()));
+        let out = encode(&ev);
+        assert_eq!(
+            crate::write::event_len(&ev.header, ev.args.len(), args()),
+            out.len(),
+            "{:?}",
+            ev.header.name
+        );
+        assert_eq!(
+            out.capacity(),
+            out.len(),
+            "{:?}: one allocation",
+            ev.header.name
+        );
+    }
+}
+
 #[test]
 fn short_iterator_is_bounded() {
     /// Announces three arguments, yields one.
+    #[derive(Clone)]
     struct Liar(bool);
     impl Iterator for Liar {
         type Item = (&'static str, WriteValue<'static>);

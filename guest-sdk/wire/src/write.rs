@@ -70,8 +70,12 @@ pub fn encode_event<'a, S, I>(
 ) -> Result<(), EncodeError>
 where
     S: AsRef<str> + 'a,
-    I: ExactSizeIterator<Item = (&'a str, WriteValue<'a, S>)>,
+    I: ExactSizeIterator<Item = (&'a str, WriteValue<'a, S>)> + Clone,
 {
+    // Room for the whole encoding first: grown field by field, a typical
+    // event's buffer was reallocated nine times. Only a hint: a size the
+    // allocator refuses is left to the writes below to report.
+    let _ = out.try_reserve(event_len(header, args.len(), args.clone()));
     let base = out.len();
     let h = header;
     // One closure so every early `?` leaves `out` as it was, below.
@@ -103,6 +107,31 @@ where
         out.truncate(base);
     }
     result
+}
+
+/// The size of an event's encoding: the header, an entry per argument,
+/// and the bytes of every string (a string list's with its table).
+pub(crate) fn event_len<'a, S, I>(header: &EventHeader<'_>, count: usize, args: I) -> usize
+where
+    S: AsRef<str> + 'a,
+    I: Iterator<Item = (&'a str, WriteValue<'a, S>)>,
+{
+    let h = header;
+    let strings = [h.name, h.comm, h.exe, h.container_id]
+        .iter()
+        .fold(HEADER_LEN, |n, s| n.saturating_add(s.len()));
+    args.take(count).fold(strings, |n, (name, value)| {
+        let payload = match value {
+            WriteValue::Str(s) => s.len(),
+            WriteValue::Bytes(b) => b.len(),
+            WriteValue::StrList(list) => list
+                .iter()
+                .fold(0usize, |m, s| m.saturating_add(8 + s.as_ref().len())),
+            WriteValue::Int(_) | WriteValue::Uint(_) | WriteValue::Bool(_) => 0,
+        };
+        n.saturating_add(ARG_LEN + name.len())
+            .saturating_add(payload)
+    })
 }
 
 struct Writer<'o> {
