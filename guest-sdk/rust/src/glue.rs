@@ -41,7 +41,6 @@ fn with<T: Detector, R>(f: impl FnOnce(&mut T) -> Result<R, String>) -> Result<R
 pub fn on_events<T: Detector>(batch: &[u8]) {
     let batch = Batch::new(batch);
     let mut found: Vec<(u32, Found)> = Vec::new();
-    let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         let Some(d) = s.as_mut().and_then(|b| b.downcast_mut::<T>()) else {
@@ -79,7 +78,7 @@ pub fn on_events<T: Detector>(batch: &[u8]) {
 #[inline(never)]
 fn each_event<T: Detector>(d: &mut T, batch: Batch<'_>, found: &mut Vec<(u32, Found)>) {
     for (i, ev) in batch.iter().enumerate() {
-        let index = u32::try_from(i).unwrap_or(u32::MAX);
+        let index = index(i);
         match d.on_event(&ev) {
             // Most events find nothing: keep that path to a test.
             Ok(list) if list.is_empty() => {}
@@ -87,6 +86,12 @@ fn each_event<T: Detector>(d: &mut T, batch: Batch<'_>, found: &mut Vec<(u32, Fo
             Err(message) => keep_error(found, index, message),
         }
     }
+}
+
+/// An event's index in its batch, as the output records it (a batch holds
+/// far fewer than `u32::MAX` events).
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 #[cold]
