@@ -1,16 +1,36 @@
-//! Live-path benchmark (needs root): a syscall/exec storm in a child
-//! process, traced by the real eBPF programs, drained end to end.
+//! Live-path benchmark (needs root and kernel BTF): a syscall or exec storm
+//! in a child process, traced by the real eBPF programs and drained end to
+//! end.
 //!
-//! `cargo bench -p sandtrap-collector --bench live` prints a markdown table:
-//! the cost the probes add to a traced `openat`, events per second
-//! delivered through decoding and the stores, and records lost.
+//! `cargo bench -p sandtrap-collector --bench live` measures the cost the
+//! probes add to a traced `openat`, and the events per second delivered,
+//! with the records lost in the kernel and the events shed by detectors,
+//! for two paths: collection alone (decoding, /proc fill-in, stores) and
+//! the whole pipeline as `sandtrap run` drives it (the same, then host-side
+//! selection and the threaded dispatcher, with a detector that receives
+//! every event and looks up its process, and fileless-exec). It prints a
+//! markdown table and writes its section of `docs/benchmarks.json` and
+//! `docs/benchmark-results.md`.
 
+use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sandtrap_collector::live::{Live, LiveOptions, boot_time_ns};
 use sandtrap_collector::procfs::{ProcFs, fill_from_proc, seed_stores};
+use sandtrap_runtime::{
+    DEFAULT_QUEUE_CAPACITY, Detector, DetectorComponent, Dispatcher, Limits, Runtime,
+};
 use sandtrap_stores::Stores;
+
+#[path = "../../runtime/benches/support/report.rs"]
+mod report;
+use report::{Results, rss_kib};
+
+// The allocator `sandtrap run` uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const OPENS: u64 = 300_000;
 const EXECS: u64 = 2_000;
@@ -37,16 +57,87 @@ fn storm(kind: &str, n: u64) {
     println!("{}", start.elapsed().as_nanos());
 }
 
+/// What a storm is traced by.
+#[derive(Clone, Copy, PartialEq)]
+enum Path {
+    /// Not traced: the child's own cost.
+    Untraced,
+    /// Decoding, /proc fill-in and the stores.
+    Collection,
+    /// Collection, then the threaded dispatcher and two detectors.
+    Pipeline,
+}
+
 struct Run {
     child_ns: u64,
     events: u64,
     lost: u64,
+    /// Events a detector's queue had no room for, over all detectors.
+    shed: u64,
+    /// Events delivered to the detector that selects every event.
+    delivered: u64,
     wall: Duration,
 }
 
-/// Runs a storm child; with `traced`, follows it and drains everything
-/// through decoding, /proc fill-in and the stores.
-fn run(kind: &str, n: u64, traced: bool) -> Run {
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn component(rel: &str) -> Vec<u8> {
+    let p = root().join("target").join(rel);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (run ./dev guests first)", p.display()))
+}
+
+/// The dispatcher of `sandtrap run`, with the probe (every event, one
+/// get-process each) and fileless-exec, which the host's selection spares
+/// every exec but the memory-backed ones.
+fn pipeline(stores: Arc<Stores>) -> Dispatcher {
+    let rt = Arc::new(Runtime::builder().build(stores).expect("runtime"));
+    let mut d = Dispatcher::threaded(rt.clone(), DEFAULT_QUEUE_CAPACITY);
+    let limits = Limits {
+        events_per_second: u32::MAX,
+        ..Limits::default()
+    };
+    for (id, path, config) in [
+        (
+            "probe",
+            "test-detectors/probe.wasm",
+            vec![("op".to_owned(), "get-process".to_owned())],
+        ),
+        ("fileless", "detectors/fileless_exec.wasm", vec![]),
+    ] {
+        let c = DetectorComponent::load(&rt, id, &component(path)).expect("component");
+        d.add(Detector::start(&rt, c, config, limits.clone()).expect("start"))
+            .expect("add");
+    }
+    d
+}
+
+/// Where a traced event goes.
+struct Sink {
+    stores: Arc<Stores>,
+    procfs: ProcFs,
+    boot: u64,
+    dispatcher: Option<Dispatcher>,
+    events: u64,
+}
+
+impl Sink {
+    fn take(&mut self, mut ev: sandtrap_model::Event, fill: bool) {
+        if fill {
+            fill_from_proc(&self.stores, &self.procfs, self.boot, &mut ev);
+        }
+        match &mut self.dispatcher {
+            // The dispatcher applies the event to the stores itself.
+            Some(d) => drop(d.process(ev)),
+            None => self.stores.apply(&mut ev),
+        }
+        self.events += 1;
+    }
+}
+
+/// Runs a storm child and drains what the programs record of it.
+fn run(kind: &str, n: u64, path: Path) -> Run {
     use std::io::{Read, Write};
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(exe)
@@ -56,10 +147,17 @@ fn run(kind: &str, n: u64, traced: bool) -> Run {
         .spawn()
         .unwrap();
     let boot = boot_time_ns();
-    let stores = Stores::builder().build();
+    let stores = Arc::new(Stores::builder().build());
     let procfs = ProcFs::default();
     seed_stores(&stores, &procfs, boot);
-    let mut live = traced.then(|| {
+    let mut sink = Sink {
+        dispatcher: (path == Path::Pipeline).then(|| pipeline(stores.clone())),
+        stores,
+        procfs,
+        boot,
+        events: 0,
+    };
+    let mut live = (path != Path::Untraced).then(|| {
         Live::start(&LiveOptions {
             follow: Some(vec![child.id()]),
             dns: false,
@@ -68,29 +166,37 @@ fn run(kind: &str, n: u64, traced: bool) -> Run {
     });
     let start = Instant::now();
     child.stdin.as_mut().unwrap().write_all(b"g").unwrap();
-    let mut events = 0u64;
     let mut done = false;
     while !done {
         if let Some(l) = &mut live {
-            l.poll(Duration::from_millis(10), &mut |mut ev| {
-                fill_from_proc(&stores, &procfs, boot, &mut ev);
-                stores.apply(&mut ev);
-                events += 1;
-            });
+            l.poll(Duration::from_millis(10), &mut |ev| sink.take(ev, true));
         } else {
             std::thread::sleep(Duration::from_millis(5));
+        }
+        if let Some(d) = &mut sink.dispatcher {
+            drop(d.poll());
         }
         done = child.try_wait().unwrap().is_some();
     }
     if let Some(l) = &mut live {
-        // Drain what is left.
-        while l.poll(Duration::from_millis(50), &mut |mut ev| {
-            stores.apply(&mut ev);
-            events += 1;
-        }) > 0
-        {}
+        // What is left: the child has exited, so /proc has nothing to add.
+        while l.poll(Duration::from_millis(50), &mut |ev| sink.take(ev, false)) > 0 {}
+    }
+    let (mut shed, mut delivered) = (0, 0);
+    if let Some(d) = &mut sink.dispatcher {
+        drop(d.drain());
+        for det in d.detectors() {
+            let s = det.stats();
+            shed += s.shed;
+            if det.id() == "probe" {
+                delivered = s.events;
+            }
+        }
     }
     let wall = start.elapsed();
+    if let Some(d) = &mut sink.dispatcher {
+        drop(d.close());
+    }
     let _ = child.wait();
     let mut out = String::new();
     child
@@ -101,9 +207,48 @@ fn run(kind: &str, n: u64, traced: bool) -> Run {
         .unwrap();
     Run {
         child_ns: out.trim().parse().unwrap_or(0),
-        events,
+        events: sink.events,
         lost: live.as_ref().map_or(0, Live::kernel_dropped),
+        shed,
+        delivered,
         wall,
+    }
+}
+
+/// The rows of one traced storm.
+fn rows(r: &mut Results, group: &str, what: &str, run: &Run) {
+    r.add(
+        group,
+        &format!(
+            "{what}: events delivered per second ({} events)",
+            run.events
+        ),
+        run.events as f64 / run.wall.as_secs_f64(),
+        "events/s",
+        None,
+    );
+    r.add(
+        group,
+        &format!("{what}: records lost in the kernel"),
+        run.lost as f64,
+        "records",
+        Some("0"),
+    );
+    if group == "whole pipeline" {
+        r.add(
+            group,
+            &format!("{what}: events shed by a detector's full queue"),
+            run.shed as f64,
+            "events",
+            Some("0"),
+        );
+        r.add(
+            group,
+            &format!("{what}: events the every-event detector did not receive"),
+            run.events.saturating_sub(run.delivered) as f64,
+            "events",
+            Some("0"),
+        );
     }
 }
 
@@ -114,42 +259,64 @@ fn main() {
         return;
     }
     if !std::fs::read_to_string("/proc/self/status").is_ok_and(|s| s.contains("Uid:\t0\t")) {
-        eprintln!("live benchmark skipped: needs root");
+        eprintln!("live benchmark skipped: it needs root");
         return;
     }
-    let base = run("open", OPENS, false);
-    let traced = run("open", OPENS, true);
-    let per_open_base = base.child_ns as f64 / OPENS as f64;
-    let per_open_traced = traced.child_ns as f64 / OPENS as f64;
-    let execs = run("exec", EXECS, true);
-    println!("| measurement | value |");
-    println!("|---|---|");
-    println!("| `openat`+`close` in the child, untraced | {per_open_base:.0} ns |");
-    println!(
-        "| `openat`+`close` in the child, traced (record per `openat`) | {per_open_traced:.0} ns |"
+    let mut r = Results::new();
+    let base = run("open", OPENS, Path::Untraced);
+    let collected = run("open", OPENS, Path::Collection);
+    let per_open = |run: &Run| run.child_ns as f64 / OPENS as f64;
+    r.add(
+        "probe cost",
+        "`openat`+`close` in the child, untraced",
+        per_open(&base),
+        "ns",
+        None,
     );
-    println!(
-        "| probe cost added per traced `openat` | {:.0} ns |",
-        per_open_traced - per_open_base
+    r.add(
+        "probe cost",
+        "`openat`+`close` in the child, traced (one record per `openat`)",
+        per_open(&collected),
+        "ns",
+        None,
     );
-    println!(
-        "| open storm: events delivered end to end (decode, /proc fill-in, stores) | {} in {:.2} s = {:.0} events/s |",
-        traced.events,
-        traced.wall.as_secs_f64(),
-        traced.events as f64 / traced.wall.as_secs_f64()
+    r.add(
+        "probe cost",
+        "added per traced `openat`",
+        per_open(&collected) - per_open(&base),
+        "ns",
+        None,
     );
-    println!(
-        "| open storm: records lost in the kernel | {} |",
-        traced.lost
+    let open = format!("open storm ({OPENS} `openat`s)");
+    let exec = format!("exec storm ({EXECS} fork+exec+exit)");
+    rows(&mut r, "collection only", &open, &collected);
+    rows(
+        &mut r,
+        "collection only",
+        &exec,
+        &run("exec", EXECS, Path::Collection),
     );
-    println!(
-        "| exec storm ({EXECS} fork+exec+exit): events | {} in {:.2} s = {:.0} events/s |",
-        execs.events,
-        execs.wall.as_secs_f64(),
-        execs.events as f64 / execs.wall.as_secs_f64()
+    rows(
+        &mut r,
+        "whole pipeline",
+        &open,
+        &run("open", OPENS, Path::Pipeline),
     );
-    println!(
-        "| exec storm: records lost in the kernel | {} |",
-        execs.lost
+    rows(
+        &mut r,
+        "whole pipeline",
+        &exec,
+        &run("exec", EXECS, Path::Pipeline),
+    );
+    r.add(
+        "whole pipeline",
+        "peak resident memory of the benchmark (every run above)",
+        rss_kib("VmHWM:") as f64 / 1024.0,
+        "MiB",
+        None,
+    );
+    r.write(
+        "live",
+        "cargo bench -p sandtrap-collector --bench live (root)",
     );
 }
