@@ -217,6 +217,83 @@ fn a_store_reader_sees_its_owners_writes_for_earlier_events() {
     assert_eq!(denied, expected);
 }
 
+/// Once the store's owner has handled every earlier event, the dispatcher
+/// answers a reader's store filter itself: a connect to an address nobody
+/// blacklisted is never queued for the reader, and the blacklisted one is.
+#[test]
+fn an_idle_owners_store_filter_is_answered_before_queueing() {
+    let rt = live_runtime();
+    let mut pipeline = Dispatcher::threaded(rt.clone(), 1024);
+    pipeline
+        .add(start(
+            &rt,
+            &example("ip_reputation_feed"),
+            None,
+            &[("deny_domains", "evil.example")],
+            unlimited(),
+        ))
+        .unwrap();
+    pipeline
+        .add(start(
+            &rt,
+            &example("denied_connect"),
+            None,
+            &[],
+            unlimited(),
+        ))
+        .unwrap();
+    let p = proc(4100, 1, 7, "curl");
+    let connect = |addr: &str| {
+        event(
+            "security_socket_connect",
+            p.clone(),
+            vec![
+                Arg::new("remote_addr", addr),
+                Arg::new("remote_port", 443u64),
+            ],
+        )
+    };
+    let mut findings = pipeline
+        .process(event(
+            "dns_response",
+            p.clone(),
+            vec![
+                Arg::new("query", "h.evil.example"),
+                Arg::new(
+                    "answers",
+                    vec!["h.evil.example. 300 IN A 203.0.113.9".to_owned()],
+                ),
+            ],
+        ))
+        .findings;
+    // The feed handles the answer and is idle from here on.
+    findings.extend(pipeline.drain().findings);
+    let queued = pipeline.stats().calls;
+    for i in 0..100 {
+        findings.extend(
+            pipeline
+                .process(connect(&format!("198.51.100.{}", i + 1)))
+                .findings,
+        );
+    }
+    let blacklisted = pipeline.process(connect("203.0.113.9"));
+    findings.extend(blacklisted.findings);
+    assert_eq!(
+        pipeline.stats().calls - queued,
+        1,
+        "only the connect to the blacklisted address is queued"
+    );
+    findings.extend(pipeline.drain().findings);
+    findings.extend(pipeline.close().findings);
+    let denied: Vec<u64> = findings
+        .iter()
+        .filter(|f| f.detector.id == "denied-connect")
+        .map(|f| f.event.seq)
+        .collect();
+    // Sequence numbers: the answer is 1, the connects 2 to 102.
+    assert_eq!(denied, vec![102]);
+}
+
 #[test]
 fn a_detector_that_falls_behind_catches_up_in_batches() {
     const EVENTS: u64 = 100;

@@ -362,18 +362,26 @@ impl Dispatcher {
         // Moved, not copied: worker queues share it, and an event no
         // detector selects costs no copy of its strings.
         let ev = Arc::new(Dispatched::new(ev));
-        // Store-backed filters (`blacklisted-in`) are answered here when
-        // detectors run in turn. A worker runs after this point, once the
-        // owners of the stores it reads have handled the earlier events, so
-        // here they pass and the worker answers them (see `worker`).
-        let stores: &dyn SelectorStores = if self.threads.is_some() {
-            &AssumeListed
-        } else {
-            self.rt.stores().as_ref()
-        };
+        let stores: &dyn SelectorStores = self.rt.stores().as_ref();
         for &i in candidates {
             let s = &self.slots[i];
-            if !s.enabled || !s.selectors.iter().any(|x| x.matches(&ev, stores)) {
+            if !s.enabled {
+                continue;
+            }
+            // A store-backed filter (`blacklisted-in`) must be answered once
+            // the owners of the stores the detector reads have handled every
+            // earlier event. Threaded, they usually have, and it is answered
+            // here: an event the filter rejects then costs its worker
+            // nothing. When an owner is behind it passes here, and the
+            // worker answers it after waiting for the owner (see `worker`).
+            let answered_here = match &s.worker {
+                Some(w) => {
+                    !s.selectors.iter().any(Selector::uses_stores) || w.queue.owners_passed(ev.seq)
+                }
+                None => true,
+            };
+            let stores = if answered_here { stores } else { &AssumeListed };
+            if !s.selectors.iter().any(|x| x.matches(&ev, stores)) {
                 continue;
             }
             selected = true;

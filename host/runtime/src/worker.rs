@@ -216,6 +216,24 @@ impl Queue {
         if st.finished { u64::MAX } else { st.floor() }
     }
 
+    /// True when every event before `seq` has been delivered: what
+    /// [`Self::wait_before`] waits for, asked without waiting.
+    fn has_passed(&self, seq: u64) -> bool {
+        let st = self.lock();
+        st.finished || st.floor() >= seq
+    }
+
+    /// True when the owners of the stores this detector reads have
+    /// delivered every event before `seq`, so that the stores already hold
+    /// what those events wrote and nothing else is writing them.
+    pub(crate) fn owners_passed(&self, seq: u64) -> bool {
+        self.owners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .all(|o| o.has_passed(seq))
+    }
+
     /// Blocks until the queue is empty and nothing is being delivered.
     pub(crate) fn wait_idle(&self) {
         let mut st = self.lock();
@@ -305,9 +323,10 @@ fn run(rt: &Runtime, detector: &Mutex<Detector>, queue: &Queue, results: &Sender
                     if shed > 0 {
                         d.note_shed(shed);
                     }
-                    // The dispatcher let store-backed filters pass; they are
-                    // answered now that the owners have handled every
-                    // earlier event (`next_job` waited for them).
+                    // The dispatcher let store-backed filters pass when the
+                    // owners were behind; they are answered now that the
+                    // owners have handled every earlier event (`next_job`
+                    // waited for them).
                     let selectors = d.selectors();
                     if selectors.iter().any(|s| s.uses_stores()) {
                         let stores: &Stores = rt.stores();
@@ -513,5 +532,31 @@ mod tests {
         assert_eq!(q.wait_before(7), 7);
         q.lock().finished = true;
         assert_eq!(q.wait_before(100), u64::MAX);
+    }
+
+    /// The dispatcher answers a reader's store filter only when every owner
+    /// has delivered every earlier event: nothing queued before the event,
+    /// nothing being delivered.
+    #[test]
+    fn owners_passed_asks_what_a_reader_waits_for() {
+        let owner = Arc::new(Queue::new(8, SUMMARY_INTERVAL));
+        let reader = Queue::new(8, SUMMARY_INTERVAL);
+        assert!(reader.owners_passed(5), "no owner: nothing to wait for");
+        reader.set_owners(vec![owner.clone()]);
+        assert!(reader.owners_passed(5), "an idle owner has passed");
+        assert!(owner.push_event(&event(7)));
+        assert!(reader.owners_passed(7), "only later events wait");
+        assert!(!reader.owners_passed(8));
+        owner.lock().jobs.clear();
+        owner.lock().busy = Some(7);
+        assert!(!reader.owners_passed(8), "event 7 is being delivered");
+        owner.lock().busy = None;
+        assert!(reader.owners_passed(8));
+        let other = Arc::new(Queue::new(8, SUMMARY_INTERVAL));
+        assert!(other.push_event(&event(3)));
+        reader.set_owners(vec![owner.clone(), other.clone()]);
+        assert!(!reader.owners_passed(8), "every owner must have passed");
+        other.lock().finished = true;
+        assert!(reader.owners_passed(8), "an ended owner holds nothing back");
     }
 }
