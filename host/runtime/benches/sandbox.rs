@@ -340,6 +340,10 @@ fn remote(life: usize) -> String {
     }
 }
 
+/// The generated trace's first timestamp (2023-11-14); its events are a
+/// microsecond apart.
+const TRACE_EPOCH_NS: u64 = 1_700_000_000_000_000_000;
+
 /// A trace of `n` JSON lines: process churn — each process is forked,
 /// executes, opens files, connects, resolves a name and exits, ten events
 /// in all, with pids reused every 20,000 processes — one exec in a
@@ -381,6 +385,10 @@ fn generate_trace(n: usize) -> Vec<String> {
                 "args": {"exit_code": 0, "signal": 0}})
             }
         };
+        // Every recorded or live event carries its time; without one the
+        // host reads the clock for it, which the native side does not.
+        let mut ev = ev;
+        ev["timestamp"] = serde_json::json!(TRACE_EPOCH_NS + i as u64 * 1_000);
         lines.push(ev.to_string());
         i += 1;
     }
