@@ -28,6 +28,23 @@ fn live_runtime() -> Arc<Runtime> {
     )
 }
 
+/// The owner of the `ip-reputation` store, writing the answers for
+/// `evil.example` names.
+fn reputation_feed(rt: &Runtime) -> Detector {
+    start(
+        rt,
+        &example("ip_reputation_feed"),
+        None,
+        &[("deny_domains", "evil.example")],
+        unlimited(),
+    )
+}
+
+/// A reader of the `ip-reputation` store.
+fn denied_connect(rt: &Runtime) -> Detector {
+    start(rt, &example("denied_connect"), None, &[], unlimited())
+}
+
 fn start(
     rt: &Runtime,
     path: &std::path::Path,
@@ -124,24 +141,8 @@ fn a_store_reader_sees_its_owners_writes_for_earlier_events() {
     let mut pipeline = Dispatcher::threaded(rt.clone(), 4 * PAIRS as usize);
     // The reader loads first, before the store exists: the ordering must
     // still follow once the owner registers it.
-    pipeline
-        .add(start(
-            &rt,
-            &example("denied_connect"),
-            None,
-            &[],
-            unlimited(),
-        ))
-        .unwrap();
-    pipeline
-        .add(start(
-            &rt,
-            &example("ip_reputation_feed"),
-            None,
-            &[("deny_domains", "evil.example")],
-            unlimited(),
-        ))
-        .unwrap();
+    pipeline.add(denied_connect(&rt)).unwrap();
+    pipeline.add(reputation_feed(&rt)).unwrap();
 
     let mut findings: Vec<Finding> = Vec::new();
     for i in 0..PAIRS {
@@ -224,24 +225,8 @@ fn a_store_reader_sees_its_owners_writes_for_earlier_events() {
 fn an_idle_owners_store_filter_is_answered_before_queueing() {
     let rt = live_runtime();
     let mut pipeline = Dispatcher::threaded(rt.clone(), 1024);
-    pipeline
-        .add(start(
-            &rt,
-            &example("ip_reputation_feed"),
-            None,
-            &[("deny_domains", "evil.example")],
-            unlimited(),
-        ))
-        .unwrap();
-    pipeline
-        .add(start(
-            &rt,
-            &example("denied_connect"),
-            None,
-            &[],
-            unlimited(),
-        ))
-        .unwrap();
+    pipeline.add(reputation_feed(&rt)).unwrap();
+    pipeline.add(denied_connect(&rt)).unwrap();
     let p = proc(4100, 1, 7, "curl");
     let connect = |addr: &str| {
         event(
