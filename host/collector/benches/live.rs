@@ -162,7 +162,7 @@ fn run(kind: &str, n: u64, path: Path) -> Run {
             follow: Some(vec![child.id()]),
             dns: false,
         })
-        .unwrap()
+        .expect("the eBPF programs loaded a moment ago")
     });
     let start = Instant::now();
     child.stdin.as_mut().unwrap().write_all(b"g").unwrap();
@@ -260,6 +260,15 @@ fn main() {
     }
     if !std::fs::read_to_string("/proc/self/status").is_ok_and(|s| s.contains("Uid:\t0\t")) {
         eprintln!("live benchmark skipped: it needs root");
+        return;
+    }
+    // The programs load once here, so a kernel that refuses them ends the
+    // benchmark with the reason instead of a panic in the first storm.
+    if let Err(e) = Live::start(&LiveOptions {
+        follow: Some(vec![std::process::id()]),
+        dns: false,
+    }) {
+        eprintln!("live benchmark skipped: the eBPF programs do not run here: {e}");
         return;
     }
     let mut r = Results::new();
