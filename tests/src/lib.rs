@@ -46,6 +46,11 @@ pub fn misbehave() -> PathBuf {
     must_exist(target_dir().join("test-detectors").join("misbehave.wasm"))
 }
 
+/// The benchmarks' probe detector (`tests/guests/probe`).
+pub fn probe() -> PathBuf {
+    must_exist(target_dir().join("test-detectors").join("probe.wasm"))
+}
+
 /// The `sandtrap` binary of this build.
 pub fn sandtrap_bin() -> PathBuf {
     must_exist(target_dir().join("debug").join("sandtrap"))

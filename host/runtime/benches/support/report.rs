@@ -52,8 +52,14 @@ impl Results {
     }
 }
 
+/// `docs/` of the workspace, whichever of its crates the benchmark is in.
 fn docs() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs")
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir
+        .ancestors()
+        .find(|d| d.join("Cargo.lock").is_file())
+        .unwrap_or(crate_dir)
+        .join("docs")
 }
 
 fn shown(value: f64) -> String {

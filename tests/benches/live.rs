@@ -2,7 +2,7 @@
 //! in a child process, traced by the real eBPF programs and drained end to
 //! end.
 //!
-//! `cargo bench -p sandtrap-collector --bench live` measures the cost the
+//! `cargo bench -p sandtrap-e2e --bench live` measures the cost the
 //! probes add to a traced `openat`, and the events per second delivered,
 //! with the records lost in the kernel and the events shed by detectors,
 //! for two paths: collection alone (decoding, /proc fill-in, stores) and
@@ -12,19 +12,19 @@
 //! markdown table and writes its section of `docs/benchmarks.json` and
 //! `docs/benchmark-results.md`.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sandtrap_collector::live::{Live, LiveOptions, boot_time_ns};
 use sandtrap_collector::procfs::{ProcFs, fill_from_proc, seed_stores};
+use sandtrap_e2e::{config, example, probe};
 use sandtrap_runtime::{
     DEFAULT_QUEUE_CAPACITY, Detector, DetectorComponent, Dispatcher, Limits, Runtime,
 };
 use sandtrap_stores::Stores;
 
-#[path = "../../runtime/benches/support/report.rs"]
+#[path = "../../host/runtime/benches/support/report.rs"]
 mod report;
 use report::{Results, rss_kib};
 
@@ -79,15 +79,6 @@ struct Run {
     wall: Duration,
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn component(rel: &str) -> Vec<u8> {
-    let p = root().join("target").join(rel);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (run ./dev guests first)", p.display()))
-}
-
 /// The dispatcher of `sandtrap run`, with the probe (every event, one
 /// get-process each) and fileless-exec, which the host's selection spares
 /// every exec but the memory-backed ones.
@@ -98,16 +89,13 @@ fn pipeline(stores: Arc<Stores>) -> Dispatcher {
         events_per_second: u32::MAX,
         ..Limits::default()
     };
-    for (id, path, config) in [
-        (
-            "probe",
-            "test-detectors/probe.wasm",
-            vec![("op".to_owned(), "get-process".to_owned())],
-        ),
-        ("fileless", "detectors/fileless_exec.wasm", vec![]),
+    for (id, path, cfg) in [
+        ("probe", probe(), config(&[("op", "get-process")])),
+        ("fileless", example("fileless_exec"), Vec::new()),
     ] {
-        let c = DetectorComponent::load(&rt, id, &component(path)).expect("component");
-        d.add(Detector::start(&rt, c, config, limits.clone()).expect("start"))
+        let bytes = std::fs::read(&path).expect("component");
+        let c = DetectorComponent::load(&rt, id, &bytes).expect("component");
+        d.add(Detector::start(&rt, c, cfg, limits.clone()).expect("start"))
             .expect("add");
     }
     d
@@ -324,8 +312,5 @@ fn main() {
         "MiB",
         None,
     );
-    r.write(
-        "live",
-        "cargo bench -p sandtrap-collector --bench live (root)",
-    );
+    r.write("live", "cargo bench -p sandtrap-e2e --bench live (root)");
 }
