@@ -103,6 +103,11 @@ impl State {
             .min()
             .unwrap_or(u64::MAX)
     }
+
+    /// Every event before `seq` has been delivered, or the worker ended.
+    fn passed(&self, seq: u64) -> bool {
+        self.finished || self.floor() >= seq
+    }
 }
 
 /// A detector's job queue.
@@ -210,7 +215,7 @@ impl Queue {
     /// worker has ended).
     fn wait_before(&self, seq: u64) -> u64 {
         let mut st = self.lock();
-        while !st.finished && st.floor() < seq {
+        while !st.passed(seq) {
             st = self.watch(st);
         }
         if st.finished { u64::MAX } else { st.floor() }
@@ -219,8 +224,7 @@ impl Queue {
     /// True when every event before `seq` has been delivered: what
     /// [`Self::wait_before`] waits for, asked without waiting.
     fn has_passed(&self, seq: u64) -> bool {
-        let st = self.lock();
-        st.finished || st.floor() >= seq
+        self.lock().passed(seq)
     }
 
     /// True when the owners of the stores this detector reads have
