@@ -68,7 +68,19 @@ enum Path {
     Pipeline,
 }
 
+impl Path {
+    /// The group of its rows in the results table.
+    fn group(self) -> &'static str {
+        match self {
+            Path::Untraced => "untraced",
+            Path::Collection => "collection only",
+            Path::Pipeline => "whole pipeline",
+        }
+    }
+}
+
 struct Run {
+    path: Path,
     child_ns: u64,
     events: u64,
     lost: u64,
@@ -194,6 +206,7 @@ fn run(kind: &str, n: u64, path: Path) -> Run {
         .read_to_string(&mut out)
         .unwrap();
     Run {
+        path,
         child_ns: out.trim().parse().unwrap_or(0),
         events: sink.events,
         lost: live.as_ref().map_or(0, Live::kernel_dropped),
@@ -204,7 +217,8 @@ fn run(kind: &str, n: u64, path: Path) -> Run {
 }
 
 /// The rows of one traced storm.
-fn rows(r: &mut Results, group: &str, what: &str, run: &Run) {
+fn rows(r: &mut Results, what: &str, run: &Run) {
+    let group = run.path.group();
     r.add(
         group,
         &format!(
@@ -222,7 +236,7 @@ fn rows(r: &mut Results, group: &str, what: &str, run: &Run) {
         "records",
         Some("0"),
     );
-    if group == "whole pipeline" {
+    if run.path == Path::Pipeline {
         r.add(
             group,
             &format!("{what}: events shed by a detector's full queue"),
@@ -286,27 +300,12 @@ fn main() {
     );
     let open = format!("open storm ({OPENS} `openat`s)");
     let exec = format!("exec storm ({EXECS} fork+exec+exit)");
-    rows(&mut r, "collection only", &open, &collected);
-    rows(
-        &mut r,
-        "collection only",
-        &exec,
-        &run("exec", EXECS, Path::Collection),
-    );
-    rows(
-        &mut r,
-        "whole pipeline",
-        &open,
-        &run("open", OPENS, Path::Pipeline),
-    );
-    rows(
-        &mut r,
-        "whole pipeline",
-        &exec,
-        &run("exec", EXECS, Path::Pipeline),
-    );
+    rows(&mut r, &open, &collected);
+    rows(&mut r, &exec, &run("exec", EXECS, Path::Collection));
+    rows(&mut r, &open, &run("open", OPENS, Path::Pipeline));
+    rows(&mut r, &exec, &run("exec", EXECS, Path::Pipeline));
     r.add(
-        "whole pipeline",
+        Path::Pipeline.group(),
         "peak resident memory of the benchmark (every run above)",
         rss_kib("VmHWM:") as f64 / 1024.0,
         "MiB",
